@@ -1,0 +1,44 @@
+# Every target builds .venv on demand; the venv is rebuilt only when pyproject.toml changes.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8080
+FIXTURES ?= fixtures/default.yaml
+LOG_LEVEL ?= info
+
+.PHONY: help venv mock test check lint lint-spec format clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv with the kit and its tools
+
+mock: $(STAMP) ## start the mock on $(HOST):$(PORT) with $(FIXTURES)
+	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) --fixtures $(FIXTURES) --log-level $(LOG_LEVEL)
+
+test: $(STAMP) ## run every test of the kit
+	$(BIN)/python -m pytest
+
+lint-spec: $(STAMP) ## validate the OpenAPI documents
+	$(BIN)/python -m openapi_spec_validator openapi/partner-api.yaml
+
+lint: $(STAMP) lint-spec ## ruff and the spec validator
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: lint ## lint, then mypy
+	$(BIN)/mypy
+
+format: $(STAMP) ## format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## remove .venv, caches and reports
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis reports *.egg-info
