@@ -1,0 +1,54 @@
+"""The app factory: the partner API served by connexion from the spec, over one MockState."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from connexion import AsyncApp
+from connexion.datastructures import MediaTypeDict
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+
+from mockserver.auth import bearer_handler
+from mockserver.errors import install_error_handlers
+from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
+from mockserver.handlers import operation_handlers
+from mockserver.state import MockState
+from mockserver.validation import (
+    MAX_BODY_BYTES,
+    EnvelopeJSONBodyValidator,
+    EnvelopeParameterValidator,
+    RequireContentType,
+)
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
+PARTNER_SPEC = SPEC_DIR / "partner-api.yaml"
+BASE_PATH = "/v1"
+
+
+def create_app(
+    state: MockState | None = None,
+    *,
+    fixtures: str | Path = DEFAULT_FIXTURES,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> AsyncApp:
+    """Build the mock. `state` defaults to a fresh MockState loaded from `fixtures`."""
+    if state is None:
+        state = MockState(load_fixtures(fixtures))
+    handlers = operation_handlers(state)
+    body_validator = type("BodyValidator", (EnvelopeJSONBodyValidator,), {"max_body_bytes": max_body_bytes})
+
+    app = AsyncApp(__name__, specification_dir=SPEC_DIR, security_map={"bearer": bearer_handler(state)})
+    app.add_api(
+        PARTNER_SPEC.name,
+        base_path=BASE_PATH,
+        resolver=Resolver(function_resolver=handlers.__getitem__),
+        # A plain dict here would never match "*/*json" and silently skip body validation.
+        validator_map={"body": MediaTypeDict({"*/*json": body_validator}), "parameter": EnvelopeParameterValidator},
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
+    )
+    app.add_middleware(RequireContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
+    install_error_handlers(app)
+    app.mock_state = state  # type: ignore[attr-defined]
+    return app

@@ -1,0 +1,79 @@
+"""`python -m mockserver`: serve the mock with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from mockserver.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
+from mockserver.state import MockState
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with environment variables as fallbacks."""
+    parser = argparse.ArgumentParser(
+        prog="python -m mockserver",
+        description=(
+            "A stateful mock of the JafarShop B2B partner API, for building and testing a partner integration. "
+            "Orders, idempotency records and SKU mappings live in memory and start from the fixtures file."
+        ),
+        epilog=(
+            "The partner API is served under /v1 (POST /v1/carts/submit, GET /v1/orders/{id}); "
+            "Swagger UI at /v1/ui/ and the spec at /v1/openapi.json. "
+            "Demo keys are in the fixtures file (default: demo-key-partner-a, demo-key-partner-b)."
+        ),
+    )
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("JAFARSHOP_MOCK_HOST", "127.0.0.1"),
+        help="address to listen on (env JAFARSHOP_MOCK_HOST; default %(default)s)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("JAFARSHOP_MOCK_PORT", "8080")),
+        help="port to listen on, 0 for any free port (env JAFARSHOP_MOCK_PORT; default %(default)s)",
+    )
+    parser.add_argument(
+        "--fixtures",
+        default=os.environ.get("JAFARSHOP_MOCK_FIXTURES", str(DEFAULT_FIXTURES)),
+        help="YAML file of partners and SKU catalogue (env JAFARSHOP_MOCK_FIXTURES; default fixtures/default.yaml)",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default=os.environ.get("JAFARSHOP_MOCK_LOG_LEVEL", "info"),
+        help="server log level (env JAFARSHOP_MOCK_LOG_LEVEL; default %(default)s); API keys are never logged",
+    )
+    return parser
+
+
+def _mask(secret: str) -> str:
+    return "*" * max(len(secret) - 4, 4) + secret[-4:]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, load fixtures (exit 2 with a clear message when they are bad), serve until stopped."""
+    args = build_parser().parse_args(argv)
+    try:
+        fixtures = load_fixtures(args.fixtures)
+    except FixtureError as exc:
+        print(f"mockserver: bad fixtures: {exc}", file=sys.stderr)
+        return 2
+
+    import uvicorn
+
+    from mockserver.app import create_app
+
+    app = create_app(MockState(fixtures))
+    base = f"http://{args.host}:{args.port}"
+    print(f"JafarShop mock: partner API {base}/v1  (Swagger UI {base}/v1/ui/)", flush=True)
+    print(f"  fixtures {fixtures.source}: {len(fixtures.catalogue)} mapped SKUs, partners:", flush=True)
+    for partner in fixtures.partners:
+        print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0

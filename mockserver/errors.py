@@ -1,0 +1,102 @@
+"""One place that turns every failure into the documented envelope {"error": ..., "details": ...}."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from mockserver.domain import ApiError
+
+logger = logging.getLogger("mockserver")
+
+# Short messages for the statuses that reach us from connexion or starlette rather than from ApiError.
+_MESSAGES = {
+    400: "bad request",
+    401: "unauthorized",
+    403: "access denied",
+    404: "not found",
+    405: "method not allowed",
+    413: "request body too large",
+    415: "unsupported media type",
+    422: "validation failed",
+    500: "internal server error",
+    503: "service unavailable",
+}
+# Details are for people; a hostile request must not make them (or the log line) megabytes long.
+MAX_DETAIL_CHARS = 2000
+
+
+def envelope(status: int, error: str, details: Any = None, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    """A response in the documented error envelope."""
+    payload: dict[str, Any] = {"error": error}
+    if details is not None:
+        payload["details"] = _clip(details)
+    return ConnexionResponse(
+        status_code=status,
+        body=json.dumps(payload).encode("utf-8"),
+        mimetype="application/json",
+        content_type="application/json",
+        headers=dict(headers or {}),
+    )
+
+
+def _clip(details: Any) -> Any:
+    if isinstance(details, str) and len(details) > MAX_DETAIL_CHARS:
+        return details[:MAX_DETAIL_CHARS] + "... (truncated)"
+    return details
+
+
+def _with_auth_challenge(status: int, headers: dict[str, str]) -> dict[str, str]:
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="JafarShop"')
+    return headers
+
+
+def api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """Errors the mock raises itself."""
+    assert isinstance(exc, ApiError)
+    logger.info("%s %s", exc.status, exc.error)
+    return envelope(exc.status, exc.error, exc.details, _with_auth_challenge(exc.status, exc.headers))
+
+
+def http_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """connexion problems (401 from security, 400/415 from validation) and starlette's 404/405."""
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if status == 404 and not isinstance(exc, ProblemException):
+        detail: Any = "no such route; the partner API is POST /v1/carts/submit and GET /v1/orders/{supplier_order_id}"
+    else:
+        detail = exc.detail if exc.detail else None
+    if detail == _default_reason(status):
+        detail = None
+    return envelope(status, _MESSAGES.get(status, "error"), detail, _with_auth_challenge(status, headers))
+
+
+def _default_reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def unexpected_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """Anything else: a 500 in the envelope; the traceback goes to the log, never to the client."""
+    logger.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+    return envelope(500, _MESSAGES[500])
+
+
+def install_error_handlers(app: AsyncApp) -> None:
+    """Map every failure the app can raise to the envelope."""
+    app.add_error_handler(ApiError, api_error)
+    app.add_error_handler(ProblemException, http_error)
+    app.add_error_handler(HTTPException, http_error)
+    app.add_error_handler(Exception, unexpected_error)

@@ -1,0 +1,18 @@
+"""GET /orders/{supplier_order_id}."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mockserver.state import MockState
+
+
+def get_order(state: MockState) -> Callable[..., Awaitable[Any]]:
+    """Build the getOrder handler over `state`."""
+
+    async def getOrder(supplier_order_id: str, user: str) -> Any:  # noqa: N802 - named after the operationId
+        with state.lock:
+            return state.orders.get_for_partner(user, supplier_order_id).as_json(), 200
+
+    return getOrder

@@ -1,0 +1,213 @@
+"""The mock's in-memory state: one MockState composed of small stores, each with its own rules."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from mockserver.domain import (
+    AccessDenied,
+    IdempotencyConflict,
+    Order,
+    OrderNotFound,
+    has_mapped_sku,
+    order_items,
+    payload_fingerprint,
+)
+from mockserver.fixtures import CatalogueEntry, Fixtures, PartnerFixture
+
+# The guide's example shopify_order_id; new orders count up from here so ids look like Shopify's.
+FIRST_SHOPIFY_ORDER_ID = 6349083345108
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8")).digest()
+
+
+class Catalogue:
+    """The SKU mapping: SKU -> Shopify variant id. A SKU not here is the partner's own product."""
+
+    def __init__(self, entries: Iterable[CatalogueEntry] = ()) -> None:
+        self._variants: dict[str, int] = {entry.sku: entry.shopify_variant_id for entry in entries}
+
+    @property
+    def variants(self) -> Mapping[str, int]:
+        return self._variants
+
+    def add(self, sku: str, shopify_variant_id: int) -> None:
+        self._variants[sku] = shopify_variant_id
+
+    def remove(self, sku: str) -> bool:
+        return self._variants.pop(sku, None) is not None
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    key_digest: bytes
+
+
+class Partners:
+    """Partners and their API keys. Only SHA-256 digests of keys are kept; lookups compare in constant time."""
+
+    def __init__(self, partners: Iterable[PartnerFixture] = ()) -> None:
+        self._by_digest: dict[bytes, Partner] = {}
+        for fixture in partners:
+            self.add(fixture.id, fixture.name, fixture.api_key)
+
+    def add(self, partner_id: str, name: str, api_key: str) -> Partner:
+        partner = Partner(id=partner_id, name=name, key_digest=_digest(api_key))
+        self._by_digest[partner.key_digest] = partner
+        return partner
+
+    def authenticate(self, api_key: str) -> str | None:
+        """The partner id that owns `api_key`, or None."""
+        digest = _digest(api_key)
+        partner = self._by_digest.get(digest)
+        # The dict lookup is keyed by a digest the caller cannot steer; the final comparison is constant-time.
+        if partner is not None and hmac.compare_digest(partner.key_digest, digest):
+            return partner.id
+        return None
+
+    def __iter__(self) -> Iterator[Partner]:
+        return iter(self._by_digest.values())
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """The answer to a cart submission: 200 with a body, or 204 with none."""
+
+    status: int
+    body: dict[str, Any] | None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    fingerprint: str
+    outcome: SubmitOutcome
+
+
+class IdempotencyStore:
+    """First answers by (partner, key): a key's scope is the partner that sent it."""
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], IdempotencyRecord] = {}
+
+    def get(self, partner_id: str, key: str) -> IdempotencyRecord | None:
+        return self._records.get((partner_id, key))
+
+    def put(self, partner_id: str, key: str, record: IdempotencyRecord) -> None:
+        self._records[(partner_id, key)] = record
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
+class OrderStore:
+    """Orders by id."""
+
+    def __init__(self) -> None:
+        self._orders: dict[str, Order] = {}
+
+    def add(self, order: Order) -> None:
+        self._orders[order.id] = order
+
+    def get_for_partner(self, partner_id: str, order_id: str) -> Order:
+        """The order, if it is this partner's; 404 for an unknown id (UUID or not), 403 for another partner's."""
+        order = self._orders.get(order_id.lower())
+        if order is None:
+            raise OrderNotFound()
+        if order.partner_id != partner_id:
+            raise AccessDenied()
+        return order
+
+    def get(self, order_id: str) -> Order | None:
+        return self._orders.get(order_id.lower())
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    def __iter__(self) -> Iterator[Order]:
+        return iter(self._orders.values())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class MockState:
+    """Everything the mock knows. `reset()` goes back to the fixtures: catalogue and partners as loaded,
+    no orders, no idempotency records."""
+
+    def __init__(
+        self,
+        fixtures: Fixtures,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self.fixtures = fixtures
+        self.clock = clock
+        self.new_id = new_id
+        # One lock makes "look up the key, create the order, record the key" a single step for every caller,
+        # whether handlers run on the event loop or in a thread pool.
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the fixtures: every order and idempotency record is dropped."""
+        with self.lock:
+            self.catalogue = Catalogue(self.fixtures.catalogue)
+            self.partners = Partners(self.fixtures.partners)
+            self.idempotency = IdempotencyStore()
+            self.orders = OrderStore()
+            self._shopify_ids = itertools.count(FIRST_SHOPIFY_ORDER_ID)
+
+    def submit_cart(self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None) -> SubmitOutcome:
+        """Apply idempotency, then SKU mapping: replay, 409, a new order (200) or nothing (204)."""
+        fingerprint = payload_fingerprint(cart) if idempotency_key else ""
+        with self.lock:
+            if idempotency_key:
+                record = self.idempotency.get(partner_id, idempotency_key)
+                if record is not None:
+                    if record.fingerprint != fingerprint:
+                        raise IdempotencyConflict(
+                            "this Idempotency-Key was first used with a different payload; "
+                            "send a new key for a new order, or the same payload to retry"
+                        )
+                    return SubmitOutcome(record.outcome.status, record.outcome.body, replayed=True)
+            outcome = self._create_order(partner_id, cart)
+            if idempotency_key:
+                self.idempotency.put(partner_id, idempotency_key, IdempotencyRecord(fingerprint, outcome))
+            return outcome
+
+    def _create_order(self, partner_id: str, cart: dict[str, Any]) -> SubmitOutcome:
+        catalogue = self.catalogue.variants
+        if not has_mapped_sku(cart["items"], catalogue):
+            return SubmitOutcome(204, None)
+        now = self.clock()
+        order = Order(
+            id=self.new_id(),
+            partner_id=partner_id,
+            partner_order_id=cart["partner_order_id"],
+            shopify_order_id=next(self._shopify_ids),
+            customer=dict(cart["customer"]),
+            shipping=dict(cart["shipping"]),
+            totals=dict(cart["totals"]),
+            payment_status=cart.get("payment_status"),
+            payment_method=cart.get("payment_method"),
+            items=order_items(cart["items"], catalogue),
+            created_at=now,
+            updated_at=now,
+        )
+        self.orders.add(order)
+        return SubmitOutcome(200, {"supplier_order_id": order.id, "status": order.status.value})

@@ -1,0 +1,191 @@
+"""Request validation that keeps the documented statuses: 413 and 400 for the body's form, 422 for its content."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from connexion.exceptions import BadRequestProblem
+from connexion.json_schema import Draft4RequestValidator
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, ValidationError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.domain import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_REPORTED_ERRORS = 20
+
+
+class RequireContentType:
+    """A request with a body must name its media type (stock connexion guesses JSON, then fails), in any case.
+
+    Placed after security and before validation, so that 401 still comes first."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in {"POST", "PUT", "PATCH"}:
+            headers = Headers(scope=scope)
+            has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+            content_type = headers.get("content-type")
+            if has_body and not content_type:
+                raise UnsupportedMediaType("the request has a body but no Content-Type; send application/json")
+            if content_type and content_type != content_type.lower():
+                # Media types are case-insensitive; connexion's validator agrees, its body parsing does not.
+                scope = dict(scope)
+                scope["headers"] = [
+                    (name, value.lower() if name == b"content-type" else value) for name, value in scope["headers"]
+                ]
+        await self.app(scope, receive, send)
+
+
+class EnvelopeParameterValidator(ParameterValidator):  # type: ignore[misc]
+    """connexion's parameter checks, answered in the envelope with a message that names the parameter."""
+
+    def validate(self, scope: Scope) -> None:
+        try:
+            super().validate(scope)
+        except BadRequestProblem as exc:
+            raise BadRequest(str(exc.detail).split("\n", 1)[0]) from None
+
+    def validate_header_parameter(self, param: dict[str, Any], request: Any) -> str | None:
+        error: str | None = super().validate_header_parameter(param, request)
+        if error is None:
+            return None
+        schema = param.get("schema", {})
+        rule = f"at most {schema['maxLength']} " if "maxLength" in schema else ""
+        return f"invalid {param['name']} header: must be {rule}printable ASCII characters (0x20-0x7E)"
+
+
+class EnvelopeJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
+    """Reads the body within a size limit, parses it strictly, and reports every schema error as one 422."""
+
+    max_body_bytes = MAX_BODY_BYTES
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise PayloadTooLarge(f"the body is {declared} bytes; the limit is {self.max_body_bytes} bytes")
+        # Read the body ourselves (stock connexion skips the body when Content-Length is absent, as with chunked
+        # transfer), stopping as soon as it passes the limit.
+        messages = []
+        size = 0
+        more_body = True
+        while more_body:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise BadRequest("the client disconnected before sending the whole body")
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.max_body_bytes:
+                raise PayloadTooLarge(f"the limit is {self.max_body_bytes} bytes")
+            more_body = message.get("more_body", False)
+        body = parse_json_body(b"".join(message.get("body", b"") for message in messages))
+        self._validate(body)
+        return self._insert_messages(receive, messages=messages), scope
+
+    def _validate(self, body: Any) -> None:
+        validator = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        errors = sorted(validator.iter_errors(body), key=lambda error: [str(part) for part in error.absolute_path])
+        if errors:
+            described = [describe_error(error) for error in errors[:MAX_REPORTED_ERRORS]]
+            if len(errors) > MAX_REPORTED_ERRORS:
+                described.append(f"... and {len(errors) - MAX_REPORTED_ERRORS} more")
+            raise ValidationFailed("; ".join(described))
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate key {duplicate[:40]!r} in an object")
+    return obj
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """Parse a request body as strict JSON (UTF-8, finite numbers, no duplicate keys) or raise BadRequest."""
+    if not raw.strip():
+        raise BadRequest("the request body is empty; send the cart as a JSON object", error="malformed request body")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the body is not UTF-8 (byte {exc.start})", error="malformed request body") from None
+    try:
+        return json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_reject_duplicate_keys,
+        )
+    except RecursionError:
+        raise BadRequest("the body is nested too deeply", error="malformed request body") from None
+    except ValueError as exc:  # JSONDecodeError is a ValueError; so are the hooks' refusals and over-long integers
+        raise BadRequest(f"the body is not valid JSON: {exc}", error="malformed request body") from None
+
+
+def _path(error: ValidationError) -> str:
+    path = "body"
+    for part in error.absolute_path:
+        path = f"{path}[{part}]" if isinstance(part, int) else f"{path}.{part}"
+    return path.removeprefix("body.") if path != "body" else path
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, float) or math.isfinite(value) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def describe_error(error: ValidationError) -> str:
+    """One schema error as `field.path: what is wrong`."""
+    path, value, rule = _path(error), error.instance, error.validator_value
+    match error.validator:
+        case "required":
+            missing = error.message.split("'")[1] if error.message.count("'") >= 2 else "?"
+            field = missing if path == "body" else f"{path}.{missing}"
+            return f"{field}: is required"
+        case "type":
+            return f"{path}: must be {'an' if rule in ('integer', 'object', 'array') else 'a'} {rule}, not {_json_type(value)}"
+        case "minimum":
+            return f"{path}: must be >= {rule} (got {_show(value)})"
+        case "minLength" if rule == 1:
+            return f"{path}: must not be empty"
+        case "minLength":
+            return f"{path}: must be at least {rule} characters"
+        case "maxLength":
+            return f"{path}: must be at most {rule} characters"
+        case "minItems":
+            return f"{path}: must have at least {rule} item{'s' if rule != 1 else ''}"
+        case "enum" if len(rule) <= 8:
+            return f"{path}: must be one of {', '.join(_show(choice) for choice in rule)} (got {_show(value)})"
+        case "enum":
+            expected = error.schema.get("description", "an allowed value").rstrip(".")
+            return f"{path}: {_show(value)} is not allowed; expected {expected[0].lower()}{expected[1:]}"
+        case _:
+            return f"{path}: {error.message[:200]}"

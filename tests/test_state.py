@@ -1,0 +1,99 @@
+"""MockState and its stores, without HTTP."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from mockserver.domain import AccessDenied, IdempotencyConflict, OrderNotFound
+from mockserver.state import FIRST_SHOPIFY_ORDER_ID, MockState, Partners
+
+
+def test_partners_authenticate_known_keys_only(state: MockState) -> None:
+    assert state.partners.authenticate("demo-key-partner-a") == "partner-a"
+    assert state.partners.authenticate("demo-key-partner-b") == "partner-b"
+    for wrong in ["", "demo-key-partner-", "DEMO-KEY-PARTNER-A", "demo-key-partner-a ", "x" * 10_000]:
+        assert state.partners.authenticate(wrong) is None
+
+
+def test_partners_keep_only_key_digests() -> None:
+    partners = Partners()
+    partner = partners.add("p", "P", "secret-key-123")
+    assert "secret-key-123" not in repr(partner)
+    assert b"secret-key-123" not in partner.key_digest
+
+
+def test_mapped_cart_creates_a_pending_order(state: MockState, mixed_cart: dict[str, Any]) -> None:
+    outcome = state.submit_cart("partner-a", mixed_cart, None)
+    assert outcome.status == 200
+    assert outcome.body is not None
+    order = state.orders.get_for_partner("partner-a", outcome.body["supplier_order_id"])
+    assert order.status.value == "PENDING_CONFIRMATION" == outcome.body["status"]
+    assert order.shopify_order_id == FIRST_SHOPIFY_ORDER_ID
+    assert [item["is_supplier_item"] for item in order.items] == [True, False]
+
+
+def test_unmapped_cart_creates_nothing(state: MockState, unmapped_cart: dict[str, Any]) -> None:
+    outcome = state.submit_cart("partner-a", unmapped_cart, None)
+    assert (outcome.status, outcome.body) == (204, None)
+    assert len(state.orders) == 0
+
+
+def test_no_key_means_every_submit_is_a_new_order(state: MockState, mixed_cart: dict[str, Any]) -> None:
+    first = state.submit_cart("partner-a", mixed_cart, None)
+    second = state.submit_cart("partner-a", mixed_cart, None)
+    assert first.body != second.body
+    assert len(state.orders) == 2
+
+
+def test_same_key_same_payload_replays_first_answer(state: MockState, mixed_cart: dict[str, Any]) -> None:
+    first = state.submit_cart("partner-a", mixed_cart, "k1")
+    replay = state.submit_cart("partner-a", copy.deepcopy(mixed_cart), "k1")
+    assert replay.replayed and not first.replayed
+    assert (replay.status, replay.body) == (first.status, first.body)
+    assert len(state.orders) == 1
+
+
+def test_same_key_replays_a_204_too(state: MockState, unmapped_cart: dict[str, Any]) -> None:
+    state.submit_cart("partner-a", unmapped_cart, "k1")
+    replay = state.submit_cart("partner-a", unmapped_cart, "k1")
+    assert (replay.status, replay.body, replay.replayed) == (204, None, True)
+
+
+def test_same_key_different_payload_conflicts(state: MockState, mixed_cart: dict[str, Any]) -> None:
+    state.submit_cart("partner-a", mixed_cart, "k1")
+    with pytest.raises(IdempotencyConflict):
+        state.submit_cart("partner-a", dict(mixed_cart, partner_order_id="OTHER"), "k1")
+    assert len(state.orders) == 1
+
+
+def test_keys_are_scoped_to_the_partner(state: MockState, mixed_cart: dict[str, Any]) -> None:
+    a = state.submit_cart("partner-a", mixed_cart, "shared-key")
+    b = state.submit_cart("partner-b", dict(mixed_cart, partner_order_id="B-1"), "shared-key")
+    assert a.body is not None and b.body is not None
+    assert a.body["supplier_order_id"] != b.body["supplier_order_id"]
+    assert not b.replayed
+
+
+def test_orders_are_visible_to_their_partner_only(state: MockState, mixed_cart: dict[str, Any]) -> None:
+    body = state.submit_cart("partner-a", mixed_cart, None).body
+    assert body is not None
+    order_id = body["supplier_order_id"]
+    assert state.orders.get_for_partner("partner-a", order_id.upper()).id == order_id
+    with pytest.raises(AccessDenied):
+        state.orders.get_for_partner("partner-b", order_id)
+    for unknown in ["550e8400-e29b-41d4-a716-446655440000", "not-a-uuid", "", "../../etc/passwd"]:
+        with pytest.raises(OrderNotFound):
+            state.orders.get_for_partner("partner-a", unknown)
+
+
+def test_reset_goes_back_to_the_fixtures(state: MockState, mixed_cart: dict[str, Any]) -> None:
+    state.submit_cart("partner-a", mixed_cart, "k1")
+    state.catalogue.remove("JDTQ1834")
+    state.reset()
+    assert len(state.orders) == 0
+    assert len(state.idempotency) == 0
+    assert "JDTQ1834" in state.catalogue.variants
+    assert state.submit_cart("partner-a", mixed_cart, "k1").replayed is False
