@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -70,10 +71,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mockserver.app import create_app
 
     app = create_app(MockState(fixtures))
-    base = f"http://{args.host}:{args.port}"
+    # Bind first so that the banner shows the real port, also for --port 0.
+    try:
+        sock = socket.create_server((args.host, args.port), reuse_port=False)
+    except OSError as exc:
+        print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc.strerror} (choose another --port)",
+              file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    base = f"http://{host}:{port}"
     print(f"JafarShop mock: partner API {base}/v1  (Swagger UI {base}/v1/ui/)", flush=True)
     print(f"  fixtures {fixtures.source}: {len(fixtures.catalogue)} mapped SKUs, partners:", flush=True)
     for partner in fixtures.partners:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn re-raises Ctrl-C after its clean shutdown; the user asked to stop, so no traceback.
+        pass
     return 0
