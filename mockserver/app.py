@@ -50,5 +50,5 @@ def create_app(
     )
     app.add_middleware(RequireContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
     install_error_handlers(app)
-    app.mock_state = state  # type: ignore[attr-defined]
+    app.mock_state = state
     return app

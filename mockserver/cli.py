@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import sys
@@ -75,8 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         sock = socket.create_server((args.host, args.port), reuse_port=False)
     except OSError as exc:
-        print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc.strerror} (choose another --port)",
-              file=sys.stderr)
+        print(
+            f"mockserver: cannot listen on {args.host}:{args.port}: {exc.strerror} (choose another --port)",
+            file=sys.stderr,
+        )
         return 2
     host, port = sock.getsockname()[:2]
     base = f"http://{host}:{port}"
@@ -85,9 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for partner in fixtures.partners:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1)
-    try:
+    # uvicorn re-raises Ctrl-C after its clean shutdown; the user asked to stop, so no traceback.
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
-        # uvicorn re-raises Ctrl-C after its clean shutdown; the user asked to stop, so no traceback.
-        pass
     return 0

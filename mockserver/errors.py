@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from connexion import AsyncApp
@@ -80,8 +81,6 @@ def http_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
 
 
 def _default_reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:

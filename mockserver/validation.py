@@ -171,7 +171,8 @@ def describe_error(error: ValidationError) -> str:
             field = missing if path == "body" else f"{path}.{missing}"
             return f"{field}: is required"
         case "type":
-            return f"{path}: must be {'an' if rule in ('integer', 'object', 'array') else 'a'} {rule}, not {_json_type(value)}"
+            article = "an" if rule in ("integer", "object", "array") else "a"
+            return f"{path}: must be {article} {rule}, not {_json_type(value)}"
         case "minimum":
             return f"{path}: must be >= {rule} (got {_show(value)})"
         case "minLength" if rule == 1:

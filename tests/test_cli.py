@@ -49,7 +49,10 @@ def test_missing_fixtures_file_is_named(tmp_path: Path) -> None:
 def test_serves_logs_nothing_secret_and_stops_cleanly(stop_signal: signal.Signals) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "debug"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -61,7 +64,9 @@ def test_serves_logs_nothing_secret_and_stops_cleanly(stop_signal: signal.Signal
         for key in [KEY_A, KEY_B, "not-a-real-key-12345"]:
             for attempt in range(50):
                 request = urllib.request.Request(
-                    f"{base}/carts/submit", data=json.dumps(cart).encode(), method="POST",
+                    f"{base}/carts/submit",
+                    data=json.dumps(cart).encode(),
+                    method="POST",
                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
                 )
                 try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ ALLOWED = {
     (S.CONFIRMED, S.CANCELLED),
     (S.SHIPPED, S.DELIVERED),
 }
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("current", list(Status))
@@ -86,8 +86,14 @@ def test_order_items_keep_every_item_and_flag_mapped_ones() -> None:
             "is_supplier_item": True,
             "shopify_variant_id": 44219312570580,
         },
-        {"sku": "YOUR-SKU-123", "title": "B", "price": 19.99, "quantity": 1, "product_url": None,
-         "is_supplier_item": False},
+        {
+            "sku": "YOUR-SKU-123",
+            "title": "B",
+            "price": 19.99,
+            "quantity": 1,
+            "product_url": None,
+            "is_supplier_item": False,
+        },
     ]
 
 

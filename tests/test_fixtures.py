@@ -35,16 +35,26 @@ GOOD_SKU = "  - {sku: S1, shopify_variant_id: 1}\n"
         ("partners:\n  - {id: p, name: P}\ncatalogue: []\n", "partners[0].api_key: missing"),
         ("partners:\n  - {id: p, name: P, api_key: 'has space'}\ncatalogue: []\n", "partners[0].api_key: must be"),
         ("partners:\n  - {id: '', name: P, api_key: k}\ncatalogue: []\n", "partners[0].id: must be a non-empty"),
-        ("partners:\n" + GOOD_PARTNER + "  - {id: p, name: Q, api_key: k2}\ncatalogue: []\n",
-         "partners[1].id: duplicate of partners[0].id"),
-        ("partners:\n" + GOOD_PARTNER + "  - {id: q, name: Q, api_key: k1}\ncatalogue: []\n",
-         "partners[1].api_key: duplicate of partners[0].api_key"),
-        ("partners:\n" + GOOD_PARTNER + "catalogue:\n  - {sku: S1, shopify_variant_id: '12'}\n",
-         "catalogue[0].shopify_variant_id: must be a positive integer"),
-        ("partners:\n" + GOOD_PARTNER + "catalogue:\n  - {sku: S1, shopify_variant_id: 0}\n",
-         "catalogue[0].shopify_variant_id: must be a positive integer"),
-        ("partners:\n" + GOOD_PARTNER + "catalogue:\n" + GOOD_SKU + GOOD_SKU,
-         "catalogue[1].sku: duplicate of catalogue[0].sku"),
+        (
+            "partners:\n" + GOOD_PARTNER + "  - {id: p, name: Q, api_key: k2}\ncatalogue: []\n",
+            "partners[1].id: duplicate of partners[0].id",
+        ),
+        (
+            "partners:\n" + GOOD_PARTNER + "  - {id: q, name: Q, api_key: k1}\ncatalogue: []\n",
+            "partners[1].api_key: duplicate of partners[0].api_key",
+        ),
+        (
+            "partners:\n" + GOOD_PARTNER + "catalogue:\n  - {sku: S1, shopify_variant_id: '12'}\n",
+            "catalogue[0].shopify_variant_id: must be a positive integer",
+        ),
+        (
+            "partners:\n" + GOOD_PARTNER + "catalogue:\n  - {sku: S1, shopify_variant_id: 0}\n",
+            "catalogue[0].shopify_variant_id: must be a positive integer",
+        ),
+        (
+            "partners:\n" + GOOD_PARTNER + "catalogue:\n" + GOOD_SKU + GOOD_SKU,
+            "catalogue[1].sku: duplicate of catalogue[0].sku",
+        ),
         ("partners:\n" + GOOD_PARTNER + "catalogue: []\nadmin: x\n", "admin: unknown key"),
     ],
 )
@@ -60,7 +70,9 @@ def test_bad_fixtures_name_file_and_field(tmp_path: Path, text: str, expected: s
 
 def test_duplicate_key_message_does_not_print_the_key(tmp_path: Path) -> None:
     path = tmp_path / "dup.yaml"
-    path.write_text("partners:\n  - {id: a, name: A, api_key: s3cret}\n  - {id: b, name: B, api_key: s3cret}\ncatalogue: []\n")
+    path.write_text(
+        "partners:\n  - {id: a, name: A, api_key: s3cret}\n  - {id: b, name: B, api_key: s3cret}\ncatalogue: []\n"
+    )
     with pytest.raises(FixtureError) as info:
         load_fixtures(path)
     assert "s3cret" not in str(info.value)

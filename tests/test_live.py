@@ -37,7 +37,9 @@ def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None
 def test_concurrent_submits_with_one_key_create_one_order(live_server: LiveServer, mixed_cart: dict[str, Any]) -> None:
     headers = {"Authorization": f"Bearer {KEY_A}", "Idempotency-Key": str(uuid.uuid4())}
     with ThreadPoolExecutor(max_workers=32) as pool:
-        answers = list(pool.map(lambda _: http("POST", f"{live_server.url}/carts/submit", mixed_cart, headers), range(100)))
+        answers = list(
+            pool.map(lambda _: http("POST", f"{live_server.url}/carts/submit", mixed_cart, headers), range(100))
+        )
     assert {status for status, _ in answers} == {200}
     assert len({body for _, body in answers}) == 1
     assert len(live_server.state.orders) == 1
@@ -96,12 +98,18 @@ def test_guides_python_example_creates_an_order(live_server: LiveServer) -> None
     assert "BASE_URL = 'https://api.jafarshop.com/v1'" in code
     code = code.replace("https://api.jafarshop.com/v1", live_server.url)
     env = {**os.environ, "JAFARSHOP_API_KEY": KEY_A}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
     match = re.search(r"Order created: ([0-9a-f-]{36})", result.stdout)
     assert match, result.stdout + result.stderr
     order = read_order(live_server, match.group(1))
     assert order["customer_name"] == "John Doe"
     assert order["shipping_address"] == {
-        "street": "123 Main Street", "city": "Amman", "state": None, "postal_code": "11118", "country": "JO",
+        "street": "123 Main Street",
+        "city": "Amman",
+        "state": None,
+        "postal_code": "11118",
+        "country": "JO",
     }
     assert order["payment_method"] == "Cash On Delivery (COD)"

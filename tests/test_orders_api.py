@@ -81,7 +81,9 @@ def test_order_ids_are_case_insensitive(client: TestClient, mixed_cart: dict[str
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Bearer"}])
-def test_get_without_a_valid_key_is_401(client: TestClient, mixed_cart: dict[str, Any], headers: dict[str, str]) -> None:
+def test_get_without_a_valid_key_is_401(
+    client: TestClient, mixed_cart: dict[str, Any], headers: dict[str, str]
+) -> None:
     order_id = create_order(client, mixed_cart)
     assert_envelope(client.get(f"/v1/orders/{order_id}", headers=headers), 401)
 
@@ -105,7 +107,11 @@ def test_unexpected_failure_is_a_500_envelope_without_a_trace(
 
 def test_get_order_failure_is_a_500_envelope(default_fixtures: Any, state: MockState) -> None:
     app = create_app(state)
-    state.orders.get_for_partner = None  # type: ignore[method-assign]
+
+    def broken(partner_id: str, order_id: str) -> Any:
+        raise RuntimeError("lookup failed")
+
+    state.orders.get_for_partner = broken  # type: ignore[method-assign]
     with app.test_client(raise_server_exceptions=False) as client:
         assert_envelope(client.get("/v1/orders/550e8400-e29b-41d4-a716-446655440000", headers=auth()), 500)
 

@@ -69,8 +69,19 @@ def test_unmapped_cart_answers_204_with_no_body_and_no_order(
         lambda c: c["shipping"].update(country="NO"),  # "NO" stays a string, not YAML's false
         lambda c: c.update(partner_order_id=" "),  # non-empty, not trimmed
     ],
-    ids=["null-optionals", "absent-optionals", "null-phone", "no-state", "no-url", "unknown-field",
-         "total-not-sum", "free-item", "any-payment-status", "norway", "blank-but-non-empty"],
+    ids=[
+        "null-optionals",
+        "absent-optionals",
+        "null-phone",
+        "no-state",
+        "no-url",
+        "unknown-field",
+        "total-not-sum",
+        "free-item",
+        "any-payment-status",
+        "norway",
+        "blank-but-non-empty",
+    ],
 )
 def test_what_the_guide_allows_is_accepted(
     client: TestClient, mixed_cart: dict[str, Any], change: Callable[[dict[str, Any]], Any]
@@ -122,10 +133,32 @@ def test_401_names_the_bearer_scheme(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"   ", b"{nope", b"{'a': 1}", b'{"a": NaN}', b'{"a": Infinity}', b'{"a": 1e400}', b"\xff\xfe\x00",
-     b'{"a": 1, "a": 2}', b"[" * 100_000 + b"]" * 100_000, b'{"a": ' + b"1" * 5000 + b"}"],
-    ids=["empty", "blank", "broken", "single-quotes", "nan", "infinity", "overflow", "not-utf8", "duplicate-key",
-         "deep-nesting", "huge-integer"],
+    [
+        b"",
+        b"   ",
+        b"{nope",
+        b"{'a': 1}",
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b'{"a": 1e400}',
+        b"\xff\xfe\x00",
+        b'{"a": 1, "a": 2}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a": ' + b"1" * 5000 + b"}",
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "broken",
+        "single-quotes",
+        "nan",
+        "infinity",
+        "overflow",
+        "not-utf8",
+        "duplicate-key",
+        "deep-nesting",
+        "huge-integer",
+    ],
 )
 def test_body_that_is_not_json_is_400(client: TestClient, state: MockState, content: bytes) -> None:
     assert_envelope(raw_post(client, content), 400)
@@ -135,7 +168,7 @@ def test_body_that_is_not_json_is_400(client: TestClient, state: MockState, cont
 @pytest.mark.parametrize("key", ["k" * 256, "caf\u00e9", "tab\there"], ids=["too-long", "non-ascii", "control"])
 def test_invalid_idempotency_key_is_400(client: TestClient, mixed_cart: dict[str, Any], key: str) -> None:
     body = assert_envelope(
-        client.post(SUBMIT, json=mixed_cart, headers={**auth(), "Idempotency-Key": key.encode("utf-8")}),  # type: ignore[dict-item]
+        client.post(SUBMIT, json=mixed_cart, headers={**auth(), "Idempotency-Key": key.encode("utf-8")}),
         400,
     )
     assert "Idempotency-Key" in body["details"]
@@ -146,7 +179,9 @@ def test_valid_idempotency_keys_are_accepted(client: TestClient, mixed_cart: dic
     assert client.post(SUBMIT, json=mixed_cart, headers=auth(**{"Idempotency-Key": key})).status_code == 200
 
 
-def test_empty_idempotency_key_counts_as_absent(client: TestClient, state: MockState, mixed_cart: dict[str, Any]) -> None:
+def test_empty_idempotency_key_counts_as_absent(
+    client: TestClient, state: MockState, mixed_cart: dict[str, Any]
+) -> None:
     for _ in range(2):
         assert client.post(SUBMIT, json=mixed_cart, headers=auth(**{"Idempotency-Key": ""})).status_code == 200
     assert len(state.orders) == 2
@@ -328,7 +363,10 @@ def test_rejected_requests_do_not_consume_the_key(client: TestClient, mixed_cart
 
 def test_auth_is_checked_before_the_body(client: TestClient) -> None:
     assert raw_post(client, b"{nope", **{"Authorization": "Bearer wrong"}).status_code == 401
-    assert client.post(SUBMIT, content=b"x" * (2 * 1024 * 1024), headers={"Content-Type": "application/json"}).status_code == 401
+    assert (
+        client.post(SUBMIT, content=b"x" * (2 * 1024 * 1024), headers={"Content-Type": "application/json"}).status_code
+        == 401
+    )
     assert client.post(SUBMIT, content=b"a=b", headers={"Content-Type": "text/plain"}).status_code == 401
 
 

@@ -14,7 +14,7 @@ from mockserver.state import MockState
 def submit_cart(state: MockState) -> Callable[..., Awaitable[Any]]:
     """Build the submitCart handler over `state`."""
 
-    async def submitCart(body: dict[str, Any], user: str) -> Any:  # noqa: N802 - named after the operationId
+    async def submitCart(body: dict[str, Any], user: str) -> Any:
         # An empty Idempotency-Key counts as absent (spec: x-contract-decisions).
         key = request.headers.get("Idempotency-Key") or None
         outcome = state.submit_cart(user, body, key)

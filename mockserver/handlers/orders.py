@@ -11,7 +11,7 @@ from mockserver.state import MockState
 def get_order(state: MockState) -> Callable[..., Awaitable[Any]]:
     """Build the getOrder handler over `state`."""
 
-    async def getOrder(supplier_order_id: str, user: str) -> Any:  # noqa: N802 - named after the operationId
+    async def getOrder(supplier_order_id: str, user: str) -> Any:
         with state.lock:
             return state.orders.get_for_partner(user, supplier_order_id).as_json(), 200
 

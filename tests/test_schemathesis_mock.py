@@ -1,0 +1,78 @@
+"""Schemathesis, every check and every phase, against the mock: no server error, no schema violation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockserver import MockState
+from mockserver.state import SubmitOutcome
+from tests.conftest import KEY_A, ROOT, LiveServer
+
+pytestmark = pytest.mark.live
+SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+
+
+def run_schemathesis(base_url: str, tmp_path: Path, max_examples: int = 30) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "schemathesis.toml"
+    # Credentials go through the auth block: a fixed Authorization header would be fuzzed by ignored_auth.
+    config.write_text(f'[auth.openapi.bearerAuth]\nbearer = "{KEY_A}"\n\n[generation]\ndatabase = "none"\n')
+    return subprocess.run(
+        [
+            str(SCHEMATHESIS),
+            "--config-file",
+            str(config),
+            "run",
+            str(ROOT / "openapi" / "partner-api.yaml"),
+            "--url",
+            base_url,
+            "--checks",
+            "all",
+            "--max-examples",
+            str(max_examples),
+            "--seed",
+            "1",
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def test_schemathesis_finds_no_issue_in_the_mock(live_server: LiveServer, tmp_path: Path) -> None:
+    result = run_schemathesis(live_server.url, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "No issues found" in result.stdout
+    assert "Stateful" in result.stdout and "1 covered" in result.stdout  # the submit -> getOrder link was followed
+
+
+class WrongStatusState(MockState):
+    """A mock that answers an undocumented status value: schemathesis must flag it."""
+
+    def submit_cart(self, *args: Any, **kwargs: Any) -> SubmitOutcome:
+        outcome = super().submit_cart(*args, **kwargs)
+        if outcome.body is None:
+            return outcome
+        return SubmitOutcome(outcome.status, {**outcome.body, "status": "NEW"}, outcome.replayed)
+
+
+@pytest.fixture
+def state(default_fixtures: Any, request: pytest.FixtureRequest) -> MockState:
+    cls = getattr(request, "param", MockState)
+    state: MockState = cls(default_fixtures)
+    return state
+
+
+@pytest.mark.parametrize("state", [WrongStatusState], indirect=True)
+def test_schemathesis_flags_a_mock_that_breaks_the_schema(live_server: LiveServer, tmp_path: Path) -> None:
+    result = run_schemathesis(live_server.url, tmp_path, max_examples=10)
+    assert result.returncode != 0
+    assert "Response violates schema" in result.stdout
