@@ -1,0 +1,3 @@
+from contract_tests.runner import main
+
+raise SystemExit(main())

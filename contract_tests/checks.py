@@ -1,0 +1,90 @@
+"""Assertions shared by the property tests: what a created order must look like, read back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from contract_tests.client import ApiClient, expect
+from contract_tests.spec import schema_errors
+from contract_tests.target import Target
+
+
+def assert_uuid(value: Any, what: str) -> None:
+    assert isinstance(value, str), f"{what} must be a UUID string, got {value!r}"
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise AssertionError(f"{what} must be a UUID, got {value!r}") from None
+
+
+def assert_order_shape(order: Any) -> None:
+    """The Order schema, and the rules it cannot express: status-dependent fields and variant ids."""
+    problems = schema_errors(order, "Order")
+    assert not problems, f"the order breaks the Order schema: {'; '.join(problems)}"
+    status = order["status"]
+    if status == "REJECTED":
+        assert order.get("rejection_reason"), "a REJECTED order must carry its rejection_reason"
+    if status in ("SHIPPED", "DELIVERED"):
+        assert order.get("tracking"), f"a {status} order must carry tracking data"
+    for index, item in enumerate(order["items"]):
+        has_variant = item.get("shopify_variant_id") is not None
+        assert has_variant is item["is_supplier_item"], (
+            f"items[{index}] ({item['sku']}): shopify_variant_id must be present exactly on mapped items "
+            f"(is_supplier_item={item['is_supplier_item']}, shopify_variant_id={item.get('shopify_variant_id')!r})"
+        )
+
+
+def create_order(api: ApiClient, cart: dict[str, Any], key: str | None = None) -> str:
+    """Submit a cart that holds a mapped SKU; assert the documented 200 and return the new order's id."""
+    body = expect(api.submit(cart, key=key), 200, "a cart with a mapped SKU must create an order")
+    assert isinstance(body, dict), f"200 answer must be a JSON object, got {body!r}"
+    assert_uuid(body.get("supplier_order_id"), "supplier_order_id")
+    assert body.get("status") == "PENDING_CONFIRMATION", (
+        f"a new order must be PENDING_CONFIRMATION, got {body.get('status')!r}"
+    )
+    order_id: str = body["supplier_order_id"]
+    return order_id
+
+
+def read_order(api: ApiClient, order_id: str) -> dict[str, Any]:
+    """GET the order as its partner; assert 200 and the order's shape."""
+    order = expect(api.get_order(order_id), 200, "an order must be readable by the partner that created it")
+    assert_order_shape(order)
+    assert isinstance(order, dict)
+    return order
+
+
+def assert_order_matches_cart(order: dict[str, Any], cart: dict[str, Any], order_id: str, target: Target) -> None:
+    """The order read back holds what was submitted: ids, customer, address, totals, payment, every item."""
+    assert order["id"] == order_id, f"order id {order['id']!r} is not the supplier_order_id {order_id!r}"
+    assert order["partner_order_id"] == cart["partner_order_id"], "partner_order_id changed"
+    assert order["customer_name"] == cart["customer"]["name"], "customer name changed"
+    assert order.get("customer_phone") == cart["customer"].get("phone"), "customer phone changed"
+    address = order["shipping_address"]
+    for field in ("street", "city", "state", "postal_code", "country"):
+        assert address.get(field) == cart["shipping"].get(field), f"shipping_address.{field} changed"
+    assert order["cart_total"] == cart["totals"]["total"], (
+        f"cart_total {order['cart_total']!r} is not the submitted totals.total {cart['totals']['total']!r}"
+    )
+    for field in ("payment_status", "payment_method"):
+        assert order.get(field) == cart.get(field), f"{field} changed: {order.get(field)!r} != {cart.get(field)!r}"
+    remaining = list(order["items"])
+    for submitted in cart["items"]:
+        match = next(
+            (
+                item
+                for item in remaining
+                if all(item.get(name) == submitted.get(name) for name in ("sku", "title", "price", "quantity"))
+                and item.get("product_url") == submitted.get("product_url")
+            ),
+            None,
+        )
+        assert match is not None, f"submitted item {submitted!r} is missing from the order (items: {order['items']!r})"
+        remaining.remove(match)
+        mapped = submitted["sku"] in target.mapped_skus
+        assert match["is_supplier_item"] is mapped, (
+            f"item {submitted['sku']!r}: is_supplier_item must be {mapped} (the SKU is "
+            f"{'mapped' if mapped else 'not mapped'})"
+        )
+    assert not remaining, f"the order has items that were not submitted: {remaining!r}"

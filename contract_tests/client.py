@@ -1,0 +1,158 @@
+"""HTTP access to the target: every exchange is kept for a curl reproduction, every order created is counted."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from contract_tests.spec import schema_errors
+from contract_tests.target import Target, mask
+
+DEFAULT = object()  # "use the target's own API key"
+
+
+class OrderLedger:
+    """Counts the orders the run creates on the target and enforces JAFARSHOP_MAX_ORDERS."""
+
+    def __init__(self, cap: int | None) -> None:
+        self.cap = cap
+        self.created: set[str] = set()
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def make_room(self) -> None:
+        """Skip the calling test when one more order could pass the cap."""
+        with self._lock:
+            self.requests += 1
+            if self.cap is not None and len(self.created) >= self.cap:
+                pytest.skip(
+                    f"JAFARSHOP_MAX_ORDERS={self.cap} reached: this test would submit a cart; raise the cap to run it"
+                )
+
+    def count_request(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def record_submit(self, status: int, body: Any) -> None:
+        if status == 200 and isinstance(body, dict) and isinstance(body.get("supplier_order_id"), str):
+            with self._lock:
+                self.created.add(body["supplier_order_id"])
+
+
+@dataclass
+class Exchange:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+    status: int | None = None
+    response: str = ""
+
+    def curl(self, secrets: tuple[str, ...]) -> str:
+        """A curl command that sends this request again, API keys masked."""
+        parts = ["curl", "-i", "-X", self.method, self.url]
+        for name, value in self.headers.items():
+            for secret in secrets:
+                value = value.replace(secret, mask(secret))
+            parts += ["-H", f"{name}: {value}"]
+        if self.body is not None:
+            text = self.body.decode("utf-8", errors="replace")
+            parts += ["--data-binary", text if len(text) <= 2000 else text[:2000] + "...(truncated)"]
+        return shlex.join(parts)
+
+
+@dataclass
+class ApiClient:
+    """The partner API of the target, as one partner (`api_key`) sees it."""
+
+    target: Target
+    ledger: OrderLedger
+    http: httpx.Client
+    api_key: str
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def _auth(self, api_key: Any, authorization: str | None = None) -> dict[str, str]:
+        if authorization is not None:
+            return {"Authorization": authorization}
+        key = self.api_key if api_key is DEFAULT else api_key
+        return {} if key is None else {"Authorization": f"Bearer {key}"}
+
+    def submit(
+        self,
+        cart: Any = None,
+        *,
+        key: str | None = None,
+        api_key: Any = DEFAULT,
+        authorization: str | None = None,
+        content: bytes | None = None,
+        content_type: str | None = "application/json",
+    ) -> httpx.Response:
+        """POST /carts/submit with a JSON cart (or raw `content`); `authorization` replaces the whole header."""
+        self.ledger.make_room()
+        headers = self._auth(api_key, authorization)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        body = content if content is not None else json.dumps(cart).encode("utf-8")
+        response = self._send("POST", "/carts/submit", headers, body)
+        self.ledger.record_submit(response.status_code, _json_or_none(response))
+        return response
+
+    def get_order(self, order_id: str, *, api_key: Any = DEFAULT, authorization: str | None = None) -> httpx.Response:
+        """GET /orders/{id}."""
+        self.ledger.count_request()
+        return self._send("GET", f"/orders/{order_id}", self._auth(api_key, authorization), None)
+
+    def _send(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> httpx.Response:
+        url = f"{self.target.base_url}{path}"
+        exchange = Exchange(method, url, headers, body)
+        self.exchanges.append(exchange)
+        response = self.http.request(method, url, headers=headers, content=body)
+        exchange.status = response.status_code
+        exchange.response = response.text[:500]
+        if response.status_code >= 400:
+            check_envelope(response)
+        return response
+
+    def reproduction(self, last: int = 3) -> str:
+        """curl commands for the last few exchanges of the current test, with what came back."""
+        secrets = tuple(key for key in (self.target.api_key, self.target.other_api_key) if key)
+        lines = []
+        for exchange in self.exchanges[-last:]:
+            lines.append(exchange.curl(secrets))
+            lines.append(f"  -> {exchange.status}: {exchange.response[:300]}")
+        return "\n".join(lines)
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def check_envelope(response: httpx.Response) -> None:
+    """Every 4xx/5xx body is {"error": non-empty string, "details"?}: checked on every error the suite sees."""
+    body = _json_or_none(response)
+    problems = ["the body is not JSON"] if body is None and response.content.strip() != b"null" else []
+    if not problems:
+        problems = schema_errors(body, "Error")
+    assert not problems, (
+        f"{response.status_code} answer is not the documented error envelope "
+        f'{{"error": "...", "details": ...}}: {"; ".join(problems)}; body: {response.text[:300]!r}'
+    )
+
+
+def expect(response: httpx.Response, status: int, what: str) -> Any:
+    """Assert the status (with what was expected and why), return the JSON body if any."""
+    assert response.status_code == status, (
+        f"{what}: expected {status}, got {response.status_code}: {response.text[:300]!r}"
+    )
+    return _json_or_none(response)

@@ -1,0 +1,111 @@
+"""Resolves the target before test modules import, and reports what the run did to it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, settings
+
+from contract_tests.client import ApiClient, OrderLedger
+from contract_tests.target import SETTINGS, Target, TargetError, mask, resolve_target, values_from_environment
+
+TARGET_KEY = pytest.StashKey[Target]()
+LEDGER_KEY = pytest.StashKey[OrderLedger]()
+NEEDS_OTHER = (
+    "needs a second partner: set JAFARSHOP_OTHER_API_KEY (or --jafarshop-other-api-key) to a key of another partner"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("jafarshop", "JafarShop target (each also read from its environment variable)")
+    for setting in SETTINGS.values():
+        group.addoption(setting.option, default=None, help=f"{setting.help} [env {setting.env}]")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Options win; they are mirrored into the environment so that module-level schema loading sees the same target.
+    for _key, setting in SETTINGS.items():
+        value = config.getoption(setting.option.lstrip("-").replace("-", "_"))
+        if value is not None:
+            os.environ[setting.env] = value
+    try:
+        target = resolve_target(values_from_environment())
+    except TargetError as exc:
+        raise pytest.UsageError(f"contract suite: {exc}") from None
+    config.stash[TARGET_KEY] = target
+    config.stash[LEDGER_KEY] = OrderLedger(target.max_orders)
+    # A live, stateful target: nothing replayed from earlier runs, no deadline on network calls.
+    settings.register_profile(
+        "contract",
+        database=None,
+        deadline=None,
+        max_examples=target.property_examples,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        print_blob=True,
+    )
+    settings.load_profile("contract")
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    return pytestconfig.stash[TARGET_KEY]
+
+
+@pytest.fixture(scope="session")
+def ledger(pytestconfig: pytest.Config) -> OrderLedger:
+    return pytestconfig.stash[LEDGER_KEY]
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30.0, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def api(target: Target, ledger: OrderLedger, http: httpx.Client) -> ApiClient:
+    """The API as the configured partner sees it."""
+    return ApiClient(target, ledger, http, target.api_key)
+
+
+@pytest.fixture
+def other_api(target: Target, api: ApiClient) -> ApiClient:
+    """The API as a second partner sees it; shares the exchange log with `api` for reproductions."""
+    if target.other_api_key is None:
+        pytest.skip(NEEDS_OTHER)
+    return ApiClient(target, api.ledger, api.http, target.other_api_key, exchanges=api.exchanges)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    api = getattr(item, "funcargs", {}).get("api")
+    if report.failed and call.when == "call" and isinstance(api, ApiClient) and api.exchanges:
+        report.longrepr = f"{report.longrepr}\n\nReproduce with (API keys masked):\n{api.reproduction()}"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    target = config.stash.get(TARGET_KEY, None)
+    if target is None:
+        return []
+    return [
+        f"JafarShop target: {target.base_url}  key {mask(target.api_key)}"
+        + (f"  other key {mask(target.other_api_key)}" if target.other_api_key else "  (no second partner)"),
+        f"mapped SKUs: {', '.join(target.mapped_skus)}; unmapped SKU: {target.unmapped_sku}; "
+        f"examples: {target.examples}; order cap: {target.max_orders or 'none'}",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    ledger = config.stash.get(LEDGER_KEY, None)
+    if ledger is None:
+        return
+    cap = f" (cap {ledger.cap})" if ledger.cap is not None else ""
+    terminalreporter.write_sep("-", "JafarShop contract run")
+    terminalreporter.write_line(f"requests sent to the target: {ledger.requests}")
+    terminalreporter.write_line(f"orders created on the target: {len(ledger.created)}{cap}")

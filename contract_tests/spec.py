@@ -1,0 +1,81 @@
+"""What the suite reads from the contract: schemas, statuses and transitions, straight from the spec file."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import yaml
+from jsonschema import ValidationError
+from openapi_schema_validator import OAS30Validator
+
+from contract_tests.target import SPEC_PATH
+
+
+@functools.cache
+def spec() -> dict[str, Any]:
+    """The partner spec with every $ref resolved (it has no recursive references)."""
+    raw: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                target: Any = raw
+                for part in node["$ref"].removeprefix("#/").split("/"):
+                    target = target[part]
+                return resolve(target)
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(raw)
+    return resolved
+
+
+def schema(name: str) -> dict[str, Any]:
+    """A component schema by name."""
+    found: dict[str, Any] = spec()["components"]["schemas"][name]
+    return found
+
+
+def statuses() -> list[str]:
+    """Every documented order status."""
+    return list(schema("OrderStatus")["enum"])
+
+
+def transitions() -> dict[str, set[str]]:
+    """Documented single steps of the lifecycle."""
+    return {status: set(nexts) for status, nexts in schema("OrderStatus")["x-transitions"].items()}
+
+
+def reachable(current: str) -> set[str]:
+    """Every status reachable from `current` in zero or more documented steps."""
+    steps = transitions()
+    seen = {current}
+    frontier = [current]
+    while frontier:
+        for nxt in steps.get(frontier.pop(), set()):
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return seen
+
+
+def countries() -> list[str]:
+    return list(schema("CountryCode")["enum"])
+
+
+def payment_methods() -> list[str]:
+    return [method for method in schema("PaymentMethod")["enum"] if method is not None]
+
+
+def schema_errors(instance: Any, name: str) -> list[str]:
+    """Each way `instance` breaks the named component schema (OpenAPI 3.0 semantics, nullable included)."""
+    validator = OAS30Validator(schema(name))
+    return [_describe(error) for error in validator.iter_errors(instance)]
+
+
+def _describe(error: ValidationError) -> str:
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
+    return f"{path.lstrip('.') or '(root)'}: {error.message[:200]}"

@@ -1,0 +1,139 @@
+"""Which API the suite verifies: environment variables (or the same names as pytest options), checked up front."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "partner-api.yaml"
+DEFAULT_EXAMPLES = 50
+# A SKU no real catalogue is likely to map; override with JAFARSHOP_UNMAPPED_SKU if yours does.
+DEFAULT_UNMAPPED_SKU = "CONTRACT-SUITE-UNMAPPED-SKU-0001"
+
+
+class TargetError(Exception):
+    """A setting that is missing or wrong; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    option: str
+    help: str
+
+
+SETTINGS = {
+    "base_url": Setting(
+        "JAFARSHOP_BASE_URL", "--jafarshop-base-url", "base URL of the API, e.g. http://127.0.0.1:8080/v1"
+    ),
+    "api_key": Setting("JAFARSHOP_API_KEY", "--jafarshop-api-key", "a partner's API key"),
+    "other_api_key": Setting(
+        "JAFARSHOP_OTHER_API_KEY",
+        "--jafarshop-other-api-key",
+        "a second partner's API key (enables cross-partner tests)",
+    ),
+    "mapped_skus": Setting(
+        "JAFARSHOP_MAPPED_SKUS", "--jafarshop-mapped-skus", "comma-separated SKUs that the target maps"
+    ),
+    "unmapped_sku": Setting(
+        "JAFARSHOP_UNMAPPED_SKU",
+        "--jafarshop-unmapped-sku",
+        f"a SKU the target does not map (default {DEFAULT_UNMAPPED_SKU})",
+    ),
+    "examples": Setting(
+        "JAFARSHOP_EXAMPLES",
+        "--jafarshop-examples",
+        f"examples per generated test: the run's budget (default {DEFAULT_EXAMPLES})",
+    ),
+    "max_orders": Setting(
+        "JAFARSHOP_MAX_ORDERS",
+        "--jafarshop-max-orders",
+        "cap on orders the run may create on the target; tests that would pass it are skipped (default: no cap)",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    api_key: str
+    other_api_key: str | None
+    mapped_skus: tuple[str, ...]
+    unmapped_sku: str
+    examples: int = DEFAULT_EXAMPLES
+    max_orders: int | None = None
+
+    @property
+    def property_examples(self) -> int:
+        """Examples for each hand-written domain property: they create real orders, so fewer than fuzzing."""
+        return max(3, self.examples // 2)
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise TargetError(f"{name}={raw!r}: must be a whole number") from None
+    if value < 1:
+        raise TargetError(f"{name}={raw!r}: must be at least 1")
+    return value
+
+
+def resolve_target(values: Mapping[str, str | None]) -> Target:
+    """Build the Target from raw values keyed like SETTINGS (options win over the environment upstream)."""
+
+    def get(key: str) -> str | None:
+        value = values.get(key)
+        return value.strip() if value and value.strip() else None
+
+    base_url = get("base_url")
+    if base_url is None:
+        raise TargetError(
+            "JAFARSHOP_BASE_URL is not set: point it at the API (e.g. http://127.0.0.1:8080/v1), "
+            "or run `make contract`, which starts the mock when it is unset"
+        )
+    parsed = urlparse(base_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise TargetError(f"JAFARSHOP_BASE_URL={base_url!r}: must be an http(s) URL such as http://127.0.0.1:8080/v1")
+    api_key = get("api_key")
+    if api_key is None:
+        raise TargetError("JAFARSHOP_API_KEY is not set: give the API key of a partner on the target")
+    raw_skus = get("mapped_skus")
+    if raw_skus is None:
+        raise TargetError(
+            "JAFARSHOP_MAPPED_SKUS is not set: list SKUs the target maps, comma-separated (e.g. JDTQ1834,JDTQ2001); "
+            "without them no test can create an order"
+        )
+    mapped = tuple(dict.fromkeys(sku.strip() for sku in raw_skus.split(",") if sku.strip()))
+    if not mapped:
+        raise TargetError(f"JAFARSHOP_MAPPED_SKUS={raw_skus!r}: lists no SKU")
+    unmapped = get("unmapped_sku") or DEFAULT_UNMAPPED_SKU
+    if unmapped in mapped:
+        raise TargetError(f"JAFARSHOP_UNMAPPED_SKU={unmapped!r} is also in JAFARSHOP_MAPPED_SKUS")
+    other = get("other_api_key")
+    if other is not None and other == api_key:
+        raise TargetError("JAFARSHOP_OTHER_API_KEY must belong to a different partner than JAFARSHOP_API_KEY")
+    examples = get("examples")
+    max_orders = get("max_orders")
+    return Target(
+        base_url=base_url.rstrip("/"),
+        api_key=api_key,
+        other_api_key=other,
+        mapped_skus=mapped,
+        unmapped_sku=unmapped,
+        examples=_positive_int("JAFARSHOP_EXAMPLES", examples) if examples else DEFAULT_EXAMPLES,
+        max_orders=_positive_int("JAFARSHOP_MAX_ORDERS", max_orders) if max_orders else None,
+    )
+
+
+def values_from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str | None]:
+    """The raw settings found in the environment."""
+    return {key: environ.get(setting.env) for key, setting in SETTINGS.items()}
+
+
+def mask(secret: str) -> str:
+    """A key as it may appear in output: its last four characters only."""
+    return "****" + secret[-4:] if len(secret) > 8 else "****"

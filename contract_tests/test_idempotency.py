@@ -1,0 +1,97 @@
+"""Idempotency keys: replays, conflicts, concurrency and the partner scope."""
+
+from __future__ import annotations
+
+import copy
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from hypothesis import given
+
+from contract_tests.checks import create_order, read_order
+from contract_tests.client import ApiClient, expect
+from contract_tests.strategies import carts, sample_cart, unique_id
+from contract_tests.target import Target
+
+
+def assert_replays(api: ApiClient, cart: dict[str, Any], key: str, order_id: str, when: str) -> None:
+    body = expect(api.submit(copy.deepcopy(cart), key=key), 200, f"same key + same payload {when} must replay")
+    assert body["supplier_order_id"] == order_id, (
+        f"same key + same payload {when} must return the existing order {order_id}, got {body['supplier_order_id']}"
+    )
+
+
+def test_replay_with_same_key_returns_same_order(api: ApiClient, target: Target) -> None:
+    @given(cart=carts(target.mapped_skus, target.unmapped_sku))
+    def check(cart: dict[str, Any]) -> None:
+        key = unique_id("idem")
+        order_id = create_order(api, cart, key=key)
+        assert_replays(api, cart, key, order_id, "right after the first submit")
+
+    check()
+
+
+def test_replay_after_reading_the_order_returns_same_order(api: ApiClient, target: Target) -> None:
+    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    key = unique_id("idem")
+    order_id = create_order(api, cart, key=key)
+    read_order(api, order_id)
+    assert_replays(api, cart, key, order_id, "after reading the order")
+
+
+def test_concurrent_submits_with_one_key_create_one_order(api: ApiClient, target: Target) -> None:
+    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    key = unique_id("idem")
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        responses = list(pool.map(lambda _: api.submit(cart, key=key), range(16)))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] * 16, f"16 concurrent submits of one key and payload must all answer 200: {statuses}"
+    ids = {response.json()["supplier_order_id"] for response in responses}
+    assert len(ids) == 1, f"16 concurrent submits of one key created {len(ids)} orders: {sorted(ids)}"
+
+
+def test_same_key_with_different_payload_is_409_and_keeps_the_first_order(api: ApiClient, target: Target) -> None:
+    @given(first=carts(target.mapped_skus, target.unmapped_sku), second=carts(target.mapped_skus, target.unmapped_sku))
+    def check(first: dict[str, Any], second: dict[str, Any]) -> None:
+        key = unique_id("idem")
+        order_id = create_order(api, first, key=key)
+        expect(api.submit(second, key=key), 409, "same key + different payload must be 409")
+        order = read_order(api, order_id)
+        assert order["partner_order_id"] == first["partner_order_id"], "the 409 must leave the first order unchanged"
+
+    check()
+
+
+def test_replay_of_a_cart_without_mapped_sku_answers_204_again(api: ApiClient, target: Target) -> None:
+    cart = sample_cart(target.mapped_skus, target.unmapped_sku, mapped=False)
+    key = unique_id("idem")
+    expect(api.submit(cart, key=key), 204, "a cart with no mapped SKU must answer 204")
+    expect(api.submit(cart, key=key), 204, "its replay with the same key must answer 204 again")
+
+
+def test_different_keys_create_different_orders(api: ApiClient, target: Target) -> None:
+    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    first = create_order(api, cart, key=unique_id("idem"))
+    second = create_order(api, cart, key=unique_id("idem"))
+    assert first != second, "the same cart under two different keys must create two orders"
+
+
+def test_rejected_submission_does_not_consume_its_key(api: ApiClient, target: Target) -> None:
+    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    key = unique_id("idem")
+    invalid = dict(copy.deepcopy(cart), items=[])
+    expect(api.submit(invalid, key=key), 422, "an empty items list must be 422")
+    create_order(api, cart, key=key)
+
+
+def test_partners_using_the_same_key_do_not_see_or_block_each_other(
+    api: ApiClient, other_api: ApiClient, target: Target
+) -> None:
+    key = unique_id("shared")
+    mine = sample_cart(target.mapped_skus, target.unmapped_sku)
+    theirs = sample_cart(target.mapped_skus, target.unmapped_sku)
+    my_order = create_order(api, mine, key=key)
+    their_order = create_order(other_api, theirs, key=key)  # not 409, not my order
+    assert their_order != my_order, "another partner using the same key must get its own order, not mine"
+    assert read_order(other_api, their_order)["partner_order_id"] == theirs["partner_order_id"]
+    assert_replays(api, mine, key, my_order, "after another partner used the same key")

@@ -1,0 +1,48 @@
+"""Order creation and SKU mapping: mapped carts create orders that read back unchanged; unmapped ones create none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contract_tests.checks import assert_order_matches_cart, create_order, read_order
+from contract_tests.client import ApiClient, expect
+from contract_tests.strategies import carts, guide_mixed_cart
+from contract_tests.target import Target
+
+
+def test_cart_with_mapped_sku_creates_pending_order_that_reads_back_unchanged(api: ApiClient, target: Target) -> None:
+    @given(cart=carts(target.mapped_skus, target.unmapped_sku))
+    def check(cart: dict[str, Any]) -> None:
+        order_id = create_order(api, cart)
+        order = read_order(api, order_id)
+        assert order["status"] == "PENDING_CONFIRMATION", f"a new order must read PENDING_CONFIRMATION: {order}"
+        assert_order_matches_cart(order, cart, order_id, target)
+
+    check()
+
+
+def test_mixed_cart_keeps_both_kinds_of_items(api: ApiClient, target: Target) -> None:
+    cart = guide_mixed_cart(target.mapped_skus[0], target.unmapped_sku)
+    order_id = create_order(api, cart)
+    order = read_order(api, order_id)
+    assert_order_matches_cart(order, cart, order_id, target)
+    flags = sorted(item["is_supplier_item"] for item in order["items"])
+    assert flags == [False, True], f"the guide's mixed cart must keep one mapped and one own item: {order['items']}"
+
+
+def test_cart_without_mapped_sku_answers_204_and_creates_no_order(api: ApiClient, target: Target) -> None:
+    @given(cart=carts(target.mapped_skus, target.unmapped_sku, mapped=0), with_key=st.booleans())
+    def check(cart: dict[str, Any], with_key: bool) -> None:
+        key = f"{cart['partner_order_id']}-key" if with_key else None
+        response = api.submit(cart, key=key)
+        expect(response, 204, "a cart with no mapped SKU must answer 204 (no order)")
+        assert response.content == b"", f"a 204 answer has no body, got {response.content[:200]!r}"
+        if key is not None:
+            # Nothing was created, so the retry must not suddenly produce an order.
+            again = api.submit(cart, key=key)
+            expect(again, 204, "a replayed cart with no mapped SKU must answer 204 again")
+
+    check()
