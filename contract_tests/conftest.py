@@ -44,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
         database=None,
         deadline=None,
         max_examples=target.property_examples,
+        phases=target.hypothesis_phases,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
         print_blob=True,
     )
@@ -82,7 +83,7 @@ def other_api(target: Target, api: ApiClient) -> ApiClient:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    outcome = yield
+    outcome: Any = yield
     report: pytest.TestReport = outcome.get_result()
     api = getattr(item, "funcargs", {}).get("api")
     if report.failed and call.when == "call" and isinstance(api, ApiClient) and api.exchanges:

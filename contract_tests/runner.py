@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--examples", type=int, help=f"examples per generated test (JAFARSHOP_EXAMPLES; default {DEFAULT_EXAMPLES})"
     )
+    parser.add_argument(
+        "--shrink", action="store_true", help="minimise failing examples (JAFARSHOP_SHRINK=1); sends more requests"
+    )
     parser.add_argument("--max-orders", type=int, help="cap on orders the run may create (JAFARSHOP_MAX_ORDERS)")
     parser.add_argument(
         "--report", type=Path, default=DEFAULT_REPORT, help="JUnit XML report path (default %(default)s)"
@@ -109,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.examples is not None:
         os.environ["JAFARSHOP_EXAMPLES"] = str(args.examples)
+    if args.shrink:
+        os.environ["JAFARSHOP_SHRINK"] = "1"
     if args.max_orders is not None:
         os.environ["JAFARSHOP_MAX_ORDERS"] = str(args.max_orders)
     started = time.monotonic()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from hypothesis import Phase
+
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "partner-api.yaml"
 DEFAULT_EXAMPLES = 50
 # A SKU no real catalogue is likely to map; override with JAFARSHOP_UNMAPPED_SKU if yours does.
@@ -48,6 +50,11 @@ SETTINGS = {
         "--jafarshop-examples",
         f"examples per generated test: the run's budget (default {DEFAULT_EXAMPLES})",
     ),
+    "shrink": Setting(
+        "JAFARSHOP_SHRINK",
+        "--jafarshop-shrink",
+        "1 to minimise failing examples (more requests and orders on the target; default off)",
+    ),
     "max_orders": Setting(
         "JAFARSHOP_MAX_ORDERS",
         "--jafarshop-max-orders",
@@ -65,6 +72,13 @@ class Target:
     unmapped_sku: str
     examples: int = DEFAULT_EXAMPLES
     max_orders: int | None = None
+    shrink: bool = False
+
+    @property
+    def hypothesis_phases(self) -> tuple[Phase, ...]:
+        """Shrinking a failure against a live target sends many more requests (and creates orders): opt-in."""
+        phases = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target)
+        return (*phases, Phase.shrink) if self.shrink else phases
 
     @property
     def property_examples(self) -> int:
@@ -126,7 +140,16 @@ def resolve_target(values: Mapping[str, str | None]) -> Target:
         unmapped_sku=unmapped,
         examples=_positive_int("JAFARSHOP_EXAMPLES", examples) if examples else DEFAULT_EXAMPLES,
         max_orders=_positive_int("JAFARSHOP_MAX_ORDERS", max_orders) if max_orders else None,
+        shrink=_flag("JAFARSHOP_SHRINK", get("shrink")),
     )
+
+
+def _flag(name: str, raw: str | None) -> bool:
+    if raw is None or raw.lower() in ("0", "false", "no", "off"):
+        return False
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    raise TargetError(f"{name}={raw!r}: must be 1 or 0")
 
 
 def values_from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str | None]:

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,18 +75,27 @@ class LiveServer:
     state: MockState
 
 
-@pytest.fixture
-def live_server(state: MockState) -> Iterator[LiveServer]:
-    """The mock served by uvicorn on 127.0.0.1 and a free port, in a thread."""
-    server = uvicorn.Server(uvicorn.Config(create_app(state), host="127.0.0.1", port=0, log_level="warning"))
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 and a free port, in a thread; yield its /v1 base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the mock did not start within 10 s")
+            raise RuntimeError("the server did not start within 10 s")
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield LiveServer(url=f"http://127.0.0.1:{port}/v1", state=state)
-    server.should_exit = True
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(state: MockState) -> Iterator[LiveServer]:
+    """The mock served by uvicorn on a free port, over the test's `state`."""
+    with serve(create_app(state)) as url:
+        yield LiveServer(url=url, state=state)

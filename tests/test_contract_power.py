@@ -1,0 +1,61 @@
+"""The contract suite's own power: it passes against the mock and fails against every deliberately broken target."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from mockserver import create_app
+from mockserver.fixtures import load_fixtures
+from tests.broken_targets import DEFECTS, Defect
+from tests.conftest import KEY_A, KEY_B, ROOT, serve
+
+pytestmark = pytest.mark.live
+# Enough to exercise every property; the default budget is run by `make contract` and by the mock test below.
+QUICK_EXAMPLES = "5"
+
+
+def run_contract(base_url: str, tmp_path: Path, *args: str) -> tuple[int, list[str], str]:
+    """Run `python -m contract_tests` against base_url; return its exit code, the failed tests and the output."""
+    report = tmp_path / "contract-junit.xml"
+    skus = ",".join(entry.sku for entry in load_fixtures().catalogue)
+    env = {
+        **os.environ,
+        "JAFARSHOP_BASE_URL": base_url,
+        "JAFARSHOP_API_KEY": KEY_A,
+        "JAFARSHOP_OTHER_API_KEY": KEY_B,
+        "JAFARSHOP_MAPPED_SKUS": skus,
+        "JAFARSHOP_UNMAPPED_SKU": "YOUR-SKU-123",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "contract_tests", "--report", str(report), *args],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    failed = []
+    if report.exists():
+        for case in ElementTree.parse(report).iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed.append(f"{case.get('classname')}::{case.get('name')}")
+    return result.returncode, failed, result.stdout + result.stderr
+
+
+def test_contract_suite_passes_against_the_mock_within_its_default_budget(tmp_path: Path) -> None:
+    with serve(create_app()) as url:
+        code, failed, output = run_contract(url, tmp_path)
+    assert (code, failed) == (0, []), output[-5000:]
+    assert " passed" in output and "orders created on the target:" in output
+
+
+@pytest.mark.parametrize("defect", DEFECTS, ids=[defect.name for defect in DEFECTS])
+def test_contract_suite_catches_broken_target(defect: Defect, tmp_path: Path) -> None:
+    with serve(defect.build()) as url:
+        code, failed, output = run_contract(url, tmp_path, "--examples", QUICK_EXAMPLES)
+    assert code == 1, f"{defect.name} ({defect.breaks}) was not caught:\n{output[-3000:]}"
+    caught = [name for name in failed if any(expected in name for expected in defect.caught_by)]
+    assert caught, f"{defect.name}: expected a failure in {defect.caught_by}, got {failed}"
+    print(f"{defect.name}: caught by {len(failed)} tests: {failed}")
