@@ -100,7 +100,7 @@ class ApiClient:
             headers["Content-Type"] = content_type
         if key is not None:
             headers["Idempotency-Key"] = key
-        # Raw UTF-8, as JavaScript and most partner stacks send it (not \\uXXXX escapes).
+        # Raw UTF-8, as JavaScript and most partner stacks send it (not escaped as ASCII).
         body = content if content is not None else json.dumps(cart, ensure_ascii=False).encode("utf-8")
         response = self._send("POST", "/carts/submit", headers, body)
         self.ledger.record_submit(response.status_code, _json_or_none(response))

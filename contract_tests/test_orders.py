@@ -52,7 +52,7 @@ def test_non_ascii_text_is_accepted_and_reads_back_unchanged(api: ApiClient, tar
     cart = guide_mixed_cart(target.mapped_skus[0], target.unmapped_sku)
     cart["customer"]["name"] = "جعفر الخطيب"
     cart["shipping"].update(street="شارع الملكة رانيا ١٢", city="عمّان", state="خلدا")
-    cart["items"][0]["title"] = "Za'tar – زعتر بلدي 🌿"
+    cart["items"][0]["title"] = "Za'tar \u2013 زعتر بلدي 🌿"
     cart["items"][1]["title"] = "Café crème brûlée"
     order_id = create_order(api, cart)
     assert_order_matches_cart(read_order(api, order_id), cart, order_id, target)
