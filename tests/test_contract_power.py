@@ -20,7 +20,7 @@ pytestmark = pytest.mark.live
 QUICK_EXAMPLES = "5"
 
 
-def run_contract(base_url: str, tmp_path: Path, *args: str) -> tuple[int, list[str], str]:
+def run_contract(base_url: str, tmp_path: Path, *args: str, other_api_key: str = KEY_B) -> tuple[int, list[str], str]:
     """Run `python -m contract_tests` against base_url; return its exit code, the failed tests and the output."""
     report = tmp_path / "contract-junit.xml"
     skus = ",".join(entry.sku for entry in load_fixtures().catalogue)
@@ -28,7 +28,7 @@ def run_contract(base_url: str, tmp_path: Path, *args: str) -> tuple[int, list[s
         **os.environ,
         "JAFARSHOP_BASE_URL": base_url,
         "JAFARSHOP_API_KEY": KEY_A,
-        "JAFARSHOP_OTHER_API_KEY": KEY_B,
+        "JAFARSHOP_OTHER_API_KEY": other_api_key,
         "JAFARSHOP_MAPPED_SKUS": skus,
         "JAFARSHOP_UNMAPPED_SKU": "YOUR-SKU-123",
     }
@@ -59,3 +59,23 @@ def test_contract_suite_catches_broken_target(defect: Defect, tmp_path: Path) ->
     caught = [name for name in failed if any(expected in name for expected in defect.caught_by)]
     assert caught, f"{defect.name}: expected a failure in {defect.caught_by}, got {failed}"
     print(f"{defect.name}: caught by {len(failed)} tests: {failed}")
+
+
+def test_order_cap_bounds_what_the_run_creates_and_the_count_is_true(tmp_path: Path) -> None:
+    from mockserver import MockState
+
+    state = MockState(load_fixtures())
+    with serve(create_app(state)) as url:
+        code, failed, output = run_contract(url, tmp_path, "--examples", QUICK_EXAMPLES, "--max-orders", "3")
+    assert (code, failed) == (0, []), output[-3000:]
+    assert len(state.orders) == 3
+    assert "orders created on the target: 3 (cap 3)" in output
+    assert "JAFARSHOP_MAX_ORDERS=3 reached" in output or " skipped" in output
+
+
+def test_without_a_second_partner_cross_partner_tests_skip_and_say_why(tmp_path: Path) -> None:
+    with serve(create_app()) as url:
+        code, _, output = run_contract(url, tmp_path, "--", "-rs", "-k", "partner", other_api_key="")
+    assert code == 0, output[-3000:]
+    skips = [line for line in output.splitlines() if line.startswith("SKIPPED")]
+    assert len(skips) == 2 and all("set JAFARSHOP_OTHER_API_KEY" in line for line in skips), skips
