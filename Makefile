@@ -30,7 +30,7 @@ contract: $(STAMP) ## verify the JAFARSHOP_BASE_URL target (or a mock it starts)
 	$(BIN)/python -m contract_tests $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(MAX_ORDERS),--max-orders $(MAX_ORDERS)) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
 lint-spec: $(STAMP) ## validate the OpenAPI documents
-	$(BIN)/python -m openapi_spec_validator openapi/partner-api.yaml
+	$(BIN)/python -m openapi_spec_validator openapi/partner-api.yaml openapi/admin-api.yaml
 
 lint: $(STAMP) lint-spec ## ruff and the spec validator
 	$(BIN)/ruff check .

@@ -14,6 +14,8 @@ from mockserver.auth import bearer_handler
 from mockserver.errors import install_error_handlers
 from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.handlers import operation_handlers
+from mockserver.handlers.admin import admin_handlers
+from mockserver.middleware import FaultInjection, RequestJournal
 from mockserver.state import MockState
 from mockserver.validation import (
     MAX_BODY_BYTES,
@@ -24,7 +26,9 @@ from mockserver.validation import (
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
 PARTNER_SPEC = SPEC_DIR / "partner-api.yaml"
+ADMIN_SPEC = SPEC_DIR / "admin-api.yaml"
 BASE_PATH = "/v1"
+ADMIN_BASE_PATH = "/__admin"
 
 
 def create_app(
@@ -33,11 +37,13 @@ def create_app(
     fixtures: str | Path = DEFAULT_FIXTURES,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> AsyncApp:
-    """Build the mock. `state` defaults to a fresh MockState loaded from `fixtures`."""
+    """Build the mock: the partner API under /v1, the admin API under /__admin. `state` defaults to a fresh
+    MockState loaded from `fixtures`."""
     if state is None:
         state = MockState(load_fixtures(fixtures))
-    handlers = operation_handlers(state)
+    handlers = {**operation_handlers(state), **admin_handlers(state)}
     body_validator = type("BodyValidator", (EnvelopeJSONBodyValidator,), {"max_body_bytes": max_body_bytes})
+    validator_map = {"body": MediaTypeDict({"*/*json": body_validator}), "parameter": EnvelopeParameterValidator}
 
     app = AsyncApp(__name__, specification_dir=SPEC_DIR, security_map={"bearer": bearer_handler(state)})
     app.add_api(
@@ -45,10 +51,20 @@ def create_app(
         base_path=BASE_PATH,
         resolver=Resolver(function_resolver=handlers.__getitem__),
         # A plain dict here would never match "*/*json" and silently skip body validation.
-        validator_map={"body": MediaTypeDict({"*/*json": body_validator}), "parameter": EnvelopeParameterValidator},
+        validator_map=validator_map,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
+    )
+    app.add_api(
+        ADMIN_SPEC.name,
+        base_path=ADMIN_BASE_PATH,
+        resolver=Resolver(function_resolver=handlers.__getitem__),
+        validator_map=validator_map,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
     )
     app.add_middleware(RequireContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
+    # Outermost, journal first: faults come before everything else, and the journal sees every final answer.
+    app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
+    app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     install_error_handlers(app)
     app.mock_state = state
     return app

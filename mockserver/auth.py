@@ -1,4 +1,4 @@
-"""Bearer API keys, checked against the partners store by connexion's security middleware (so 401 comes first)."""
+"""Bearer tokens (partner API keys, the admin token), checked by connexion's security middleware: 401 comes first."""
 
 from __future__ import annotations
 
@@ -11,14 +11,18 @@ from mockserver.state import MockState
 
 
 def bearer_handler(state: MockState) -> type[BearerSecurityHandler]:
-    """A security handler class bound to `state`: the partner id becomes the handlers' `user` argument."""
+    """A security handler class bound to `state`. Partner keys by default; the admin token for a scheme marked
+    `x-realm: admin` (the admin spec's). The partner id becomes the handlers' `user` argument."""
 
-    def token_info(token: str) -> dict[str, Any] | None:
+    def partner_token(token: str) -> dict[str, Any] | None:
         partner_id = state.partners.authenticate(token.strip())
         return None if partner_id is None else {"sub": partner_id}
 
-    class PartnerBearerHandler(BearerSecurityHandler):  # type: ignore[misc]
-        def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[[str], dict[str, Any] | None]:
-            return token_info
+    def admin_token(token: str) -> dict[str, Any] | None:
+        return {"sub": "admin"} if state.is_admin(token.strip()) else None
 
-    return PartnerBearerHandler
+    class MockBearerHandler(BearerSecurityHandler):  # type: ignore[misc]
+        def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[[str], dict[str, Any] | None]:
+            return admin_token if security_scheme.get("x-realm") == "admin" else partner_token
+
+    return MockBearerHandler

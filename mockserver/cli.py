@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from mockserver.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
-from mockserver.state import MockState
+from mockserver.state import DEFAULT_ADMIN_TOKEN, MockState
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "The partner API is served under /v1 (POST /v1/carts/submit, GET /v1/orders/{id}); "
             "Swagger UI at /v1/ui/ and the spec at /v1/openapi.json. "
-            "Demo keys are in the fixtures file (default: demo-key-partner-a, demo-key-partner-b)."
+            "Demo keys are in the fixtures file (default: demo-key-partner-a, demo-key-partner-b). "
+            "The admin API (lifecycle, SKUs, partners, faults, journal, reset) is under /__admin."
         ),
     )
     parser.add_argument(
@@ -44,6 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--fixtures",
         default=os.environ.get("JAFARSHOP_MOCK_FIXTURES", str(DEFAULT_FIXTURES)),
         help="YAML file of partners and SKU catalogue (env JAFARSHOP_MOCK_FIXTURES; default fixtures/default.yaml)",
+    )
+    parser.add_argument(
+        "--admin-token",
+        default=os.environ.get("JAFARSHOP_MOCK_ADMIN_TOKEN"),
+        help="Bearer token of the admin API under /__admin (env JAFARSHOP_MOCK_ADMIN_TOKEN; default: the fixtures' "
+        "admin_token, else demo-admin-token)",
+    )
+    parser.add_argument(
+        "--journal-size",
+        type=int,
+        default=int(os.environ.get("JAFARSHOP_MOCK_JOURNAL_SIZE", "1000")),
+        help="how many partner requests the journal keeps, 0 to turn it off (env JAFARSHOP_MOCK_JOURNAL_SIZE; "
+        "default %(default)s)",
     )
     parser.add_argument(
         "--log-level",
@@ -71,7 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from mockserver.app import create_app
 
-    app = create_app(MockState(fixtures))
+    if args.journal_size < 0:
+        print("mockserver: --journal-size must be 0 or more", file=sys.stderr)
+        return 2
+    if args.admin_token is not None and (len(args.admin_token) < 8 or " " in args.admin_token):
+        print("mockserver: --admin-token must be at least 8 characters without spaces", file=sys.stderr)
+        return 2
+    state = MockState(fixtures, admin_token=args.admin_token, journal_size=args.journal_size)
+    app = create_app(state)
     # Bind first so that the banner shows the real port, also for --port 0.
     try:
         sock = socket.create_server((args.host, args.port), reuse_port=False)
@@ -87,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  fixtures {fixtures.source}: {len(fixtures.catalogue)} mapped SKUs, partners:", flush=True)
     for partner in fixtures.partners:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
+    admin_token = args.admin_token or fixtures.admin_token or DEFAULT_ADMIN_TOKEN
+    print(f"  admin API {base}/__admin  (Swagger UI {base}/__admin/ui/)  token: {admin_token}", flush=True)
     config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1)
     # uvicorn re-raises Ctrl-C after its clean shutdown; the user asked to stop, so no traceback.
     with contextlib.suppress(KeyboardInterrupt):

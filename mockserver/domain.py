@@ -154,6 +154,8 @@ class Order:
     rejection_reason: str | None = None
     tracking: Tracking | None = None
     history: list[tuple[Status, datetime]] = field(default_factory=list)
+    # Auto-advance steps still to come: (when, status), oldest first.
+    schedule: list[tuple[datetime, Status]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -211,6 +213,16 @@ class Order:
 class InvalidTransition(ApiError):
     status = 409
     error = "invalid status transition"
+
+
+class NotFound(ApiError):
+    status = 404
+    error = "not found"
+
+
+class Conflict(ApiError):
+    status = 409
+    error = "conflict"
 
 
 def order_items(items: list[dict[str, Any]], catalogue: Mapping[str, int]) -> list[dict[str, Any]]:

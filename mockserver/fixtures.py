@@ -34,6 +34,7 @@ class Fixtures:
     partners: tuple[PartnerFixture, ...]
     catalogue: tuple[CatalogueEntry, ...]
     source: str = "<memory>"
+    admin_token: str | None = None
 
 
 def load_fixtures(path: str | Path = DEFAULT_FIXTURES) -> Fixtures:
@@ -63,9 +64,9 @@ def parse_fixtures(data: Any, *, source: str = "<memory>") -> Fixtures:
 
     if not isinstance(data, dict):
         raise fail("top level", "must be a mapping with the keys 'partners' and 'catalogue'")
-    unknown = sorted(set(data) - {"partners", "catalogue"})
+    unknown = sorted(set(data) - {"partners", "catalogue", "admin_token"})
     if unknown:
-        raise fail(unknown[0], "unknown key (expected only 'partners' and 'catalogue')")
+        raise fail(unknown[0], "unknown key (expected only 'partners', 'catalogue' and 'admin_token')")
 
     partners = [_partner(item, f"partners[{i}]", fail) for i, item in enumerate(_list(data, "partners", fail))]
     if not partners:
@@ -75,7 +76,16 @@ def parse_fixtures(data: Any, *, source: str = "<memory>") -> Fixtures:
 
     catalogue = [_entry(item, f"catalogue[{i}]", fail) for i, item in enumerate(_list(data, "catalogue", fail))]
     _unique(catalogue, "sku", "catalogue", fail)
-    return Fixtures(partners=tuple(partners), catalogue=tuple(catalogue), source=source)
+    admin_token = data.get("admin_token")
+    if admin_token is not None and (
+        not isinstance(admin_token, str)
+        or len(admin_token) < 8
+        or not admin_token.isascii()
+        or not admin_token.isprintable()
+        or " " in admin_token
+    ):
+        raise fail("admin_token", "must be at least 8 printable ASCII characters without spaces")
+    return Fixtures(partners=tuple(partners), catalogue=tuple(catalogue), source=source, admin_token=admin_token)
 
 
 def _list(data: dict[str, Any], key: str, fail: Any) -> list[Any]:

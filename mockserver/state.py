@@ -9,14 +9,20 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mockserver.control import FaultStore, Journal, Step
 from mockserver.domain import (
     AccessDenied,
+    Conflict,
     IdempotencyConflict,
+    InvalidTransition,
+    NotFound,
     Order,
     OrderNotFound,
+    Status,
+    Tracking,
     has_mapped_sku,
     order_items,
     payload_fingerprint,
@@ -25,6 +31,7 @@ from mockserver.fixtures import CatalogueEntry, Fixtures, PartnerFixture
 
 # The guide's example shopify_order_id; new orders count up from here so ids look like Shopify's.
 FIRST_SHOPIFY_ORDER_ID = 6349083345108
+DEFAULT_ADMIN_TOKEN = "demo-admin-token"
 
 
 def _digest(secret: str) -> bytes:
@@ -64,9 +71,30 @@ class Partners:
             self.add(fixture.id, fixture.name, fixture.api_key)
 
     def add(self, partner_id: str, name: str, api_key: str) -> Partner:
+        """A new partner; 409 when the id or the key is taken."""
+        if self.get(partner_id) is not None:
+            raise Conflict(f"a partner with id {partner_id!r} exists already")
         partner = Partner(id=partner_id, name=name, key_digest=_digest(api_key))
+        if partner.key_digest in self._by_digest:
+            raise Conflict("that API key belongs to another partner; choose another")
         self._by_digest[partner.key_digest] = partner
         return partner
+
+    def get(self, partner_id: str) -> Partner | None:
+        return next((partner for partner in self._by_digest.values() if partner.id == partner_id), None)
+
+    def rotate_key(self, partner_id: str, new_key: str) -> Partner:
+        """Replace a partner's key; the old key stops working at once."""
+        partner = self.get(partner_id)
+        if partner is None:
+            raise NotFound(f"no partner has id {partner_id!r}")
+        digest = _digest(new_key)
+        if digest in self._by_digest:
+            raise Conflict("that API key is in use; choose another")
+        del self._by_digest[partner.key_digest]
+        rotated = Partner(id=partner.id, name=partner.name, key_digest=digest)
+        self._by_digest[digest] = rotated
+        return rotated
 
     def authenticate(self, api_key: str) -> str | None:
         """The partner id that owns `api_key`, or None."""
@@ -145,8 +173,8 @@ def _utcnow() -> datetime:
 
 
 class MockState:
-    """Everything the mock knows. `reset()` goes back to the fixtures: catalogue and partners as loaded,
-    no orders, no idempotency records."""
+    """Everything the mock knows. `reset()` goes back to the fixtures: catalogue and partners as loaded, no orders,
+    no idempotency records, no faults, an empty journal, auto-advance off. The admin token survives a reset."""
 
     def __init__(
         self,
@@ -154,10 +182,14 @@ class MockState:
         *,
         clock: Callable[[], datetime] = _utcnow,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        admin_token: str | None = None,
+        journal_size: int = 1000,
     ) -> None:
         self.fixtures = fixtures
         self.clock = clock
         self.new_id = new_id
+        self.journal_size = journal_size
+        self._admin_digest = _digest(admin_token or fixtures.admin_token or DEFAULT_ADMIN_TOKEN)
         # One lock makes "look up the key, create the order, record the key" a single step for every caller,
         # whether handlers run on the event loop or in a thread pool.
         self.lock = threading.RLock()
@@ -170,7 +202,41 @@ class MockState:
             self.partners = Partners(self.fixtures.partners)
             self.idempotency = IdempotencyStore()
             self.orders = OrderStore()
+            self.faults = FaultStore()
+            self.journal = Journal(self.journal_size)
+            self.auto_advance: list[Step] = []
             self._shopify_ids = itertools.count(FIRST_SHOPIFY_ORDER_ID)
+
+    def is_admin(self, token: str) -> bool:
+        """Whether `token` is the admin token (compared in constant time)."""
+        return hmac.compare_digest(_digest(token), self._admin_digest)
+
+    def read_order(self, partner_id: str, order_id: str) -> dict[str, Any]:
+        """GET /orders/{id}: the partner's order with any due auto-advance steps applied."""
+        with self.lock:
+            order = self.orders.get_for_partner(partner_id, order_id)
+            self.catch_up(order)
+            return order.as_json()
+
+    def catch_up(self, order: Order) -> None:
+        """Apply the auto-advance steps whose time has come, each at its own due time."""
+        now = self.clock()
+        while order.schedule and order.schedule[0][0] <= now:
+            due, status = order.schedule.pop(0)
+            try:
+                order.move_to(status, due, **_automatic_details(status, order, due))
+            except InvalidTransition:
+                order.schedule.clear()  # moved by hand meanwhile: the rest of the path no longer applies
+
+    def transition(self, order_id: str, status: Status, **details: Any) -> Order:
+        """An admin lifecycle step; refused (409, nothing changed) when the guide does not allow it."""
+        with self.lock:
+            order = self.orders.get(order_id)
+            if order is None:
+                raise OrderNotFound()
+            self.catch_up(order)
+            order.move_to(status, self.clock(), **details)
+            return order
 
     def submit_cart(self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None) -> SubmitOutcome:
         """Apply idempotency, then SKU mapping: replay, 409, a new order (200) or nothing (204)."""
@@ -208,6 +274,24 @@ class MockState:
             items=order_items(cart["items"], catalogue),
             created_at=now,
             updated_at=now,
+            schedule=[(now + timedelta(seconds=step.after_seconds), step.status) for step in self.auto_advance],
         )
         self.orders.add(order)
         return SubmitOutcome(200, {"supplier_order_id": order.id, "status": order.status.value})
+
+
+def _automatic_details(status: Status, order: Order, due: datetime) -> dict[str, Any]:
+    """What an automatic step needs: a reason for a rejection, tracking data for a shipment."""
+    if status is Status.REJECTED:
+        return {"rejection_reason": "rejected automatically by the mock's auto-advance"}
+    if status is Status.SHIPPED:
+        number = str(order.shopify_order_id)[-11:]
+        return {
+            "tracking": Tracking(
+                carrier="Aramex",
+                tracking_number=number,
+                shipped_at=due,
+                tracking_url=f"https://www.aramex.com/track/results?ShipmentNumber={number}",
+            )
+        }
+    return {}

@@ -27,7 +27,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_documents_every_option() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
-    for option in ["--host", "--port", "--fixtures", "--log-level", "127.0.0.1", "8080", "/v1/ui/"]:
+    for option in ["--host", "--port", "--fixtures", "--log-level", "--admin-token", "--journal-size", "127.0.0.1",
+                   "8080", "/v1/ui/", "/__admin"]:  # fmt: skip
         assert option in result.stdout
 
 
@@ -57,6 +58,8 @@ def test_serves_logs_nothing_secret_and_stops_cleanly(stop_signal: signal.Signal
     try:
         assert process.stdout is not None
         banner = process.stdout.readline()
+        banner += "".join(process.stdout.readline() for _ in range(4))
+        assert "/__admin" in banner and "token: demo-admin-token" in banner
         match = re.search(r"(http://127\.0\.0\.1:\d+/v1)", banner)
         assert match, banner
         base = match.group(1)

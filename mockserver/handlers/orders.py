@@ -12,7 +12,6 @@ def get_order(state: MockState) -> Callable[..., Awaitable[Any]]:
     """Build the getOrder handler over `state`."""
 
     async def getOrder(supplier_order_id: str, user: str) -> Any:
-        with state.lock:
-            return state.orders.get_for_partner(user, supplier_order_id).as_json(), 200
+        return state.read_order(user, supplier_order_id), 200
 
     return getOrder
