@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import yaml
 from connexion import AsyncApp
 from connexion.datastructures import MediaTypeDict
 from connexion.middleware import MiddlewarePosition
@@ -11,7 +13,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
 from mockserver.auth import bearer_handler
-from mockserver.errors import install_error_handlers
+from mockserver.errors import allowed_methods, install_error_handlers
 from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.handlers import operation_handlers
 from mockserver.handlers.admin import admin_handlers
@@ -65,6 +67,12 @@ def create_app(
     # Outermost, journal first: faults come before everything else, and the journal sees every final answer.
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
-    install_error_handlers(app)
+    specs = {BASE_PATH: _load(PARTNER_SPEC), ADMIN_BASE_PATH: _load(ADMIN_SPEC)}
+    install_error_handlers(app, allowed_methods(specs))
     app.mock_state = state
     return app
+
+
+def _load(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded

@@ -37,6 +37,7 @@ def check_steps(steps: Iterable[Step]) -> list[Step]:
 @dataclass
 class Fault:
     id: int
+    count: int
     remaining: int
     operation: str | None = None
     status: int | None = None
@@ -65,7 +66,7 @@ class FaultStore:
         self._ids = itertools.count(1)
 
     def add(self, count: int, **options: Any) -> Fault:
-        fault = Fault(id=next(self._ids), remaining=count, **options)
+        fault = Fault(id=next(self._ids), count=count, remaining=count, **options)
         self._faults.append(fault)
         return fault
 

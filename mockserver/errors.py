@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -66,11 +69,16 @@ def api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     return envelope(exc.status, exc.error, exc.details, _with_auth_challenge(exc.status, exc.headers))
 
 
-def http_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+def http_error(request: ConnexionRequest, exc: Exception, allowed: AllowedMethods | None = None) -> ConnexionResponse:
     """connexion problems (401 from security, 400/415 from validation) and starlette's 404/405."""
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     headers = dict(exc.headers or {})
+    if status == 405 and allowed is not None:
+        # connexion routes each operation on its own, so starlette's Allow names only one of a path's methods.
+        methods = allowed(request.url.path)
+        if methods:
+            headers["Allow"] = ", ".join(sorted(methods))
     if status == 404 and not isinstance(exc, ProblemException):
         detail: Any = "no such route; the partner API is POST /v1/carts/submit and GET /v1/orders/{supplier_order_id}"
     else:
@@ -93,9 +101,30 @@ def unexpected_error(_request: ConnexionRequest, exc: Exception) -> ConnexionRes
     return envelope(500, _MESSAGES[500])
 
 
-def install_error_handlers(app: AsyncApp) -> None:
+AllowedMethods = Callable[[str], set[str]]
+
+
+def allowed_methods(specs: dict[str, dict[str, Any]]) -> AllowedMethods:
+    """For a request path, the methods its spec documents (base path -> parsed spec)."""
+    routes: list[tuple[re.Pattern[str], set[str]]] = []
+    for base_path, spec in specs.items():
+        for template, item in spec["paths"].items():
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(base_path + template))
+            methods = {method.upper() for method in item if method in _HTTP_METHODS}
+            routes.append((re.compile(f"^{pattern}$"), methods))
+
+    def lookup(path: str) -> set[str]:
+        return next((methods for pattern, methods in routes if pattern.match(path)), set())
+
+    return lookup
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def install_error_handlers(app: AsyncApp, allowed: AllowedMethods | None = None) -> None:
     """Map every failure the app can raise to the envelope."""
     app.add_error_handler(ApiError, api_error)
-    app.add_error_handler(ProblemException, http_error)
-    app.add_error_handler(HTTPException, http_error)
+    app.add_error_handler(ProblemException, functools.partial(http_error, allowed=allowed))
+    app.add_error_handler(HTTPException, functools.partial(http_error, allowed=allowed))
     app.add_error_handler(Exception, unexpected_error)

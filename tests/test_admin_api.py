@@ -271,7 +271,7 @@ def test_a_fault_for_one_operation_leaves_the_other_alone(client: TestClient, mi
 def test_faults_are_visible_and_clearable(client: TestClient) -> None:
     client.post("/__admin/faults", json={"count": 3, "delay_ms": 10}, headers=ADMIN)
     listed = client.get("/__admin/faults", headers=ADMIN).json()
-    assert listed == [{"id": 1, "remaining": 3, "delay_ms": 10, "drop_connection": False}]
+    assert listed == [{"id": 1, "count": 3, "remaining": 3, "delay_ms": 10, "drop_connection": False}]
     assert client.delete("/__admin/faults", headers=ADMIN).status_code == 204
     assert client.get("/__admin/faults", headers=ADMIN).json() == []
 
