@@ -108,5 +108,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     cap = f" (cap {ledger.cap})" if ledger.cap is not None else ""
     terminalreporter.write_sep("-", "JafarShop contract run")
-    terminalreporter.write_line(f"requests sent to the target: {ledger.requests}")
+    terminalreporter.write_line(
+        f"requests sent to the target: {ledger.requests} (plus those schemathesis's checks send on their own)"
+    )
     terminalreporter.write_line(f"orders created on the target: {len(ledger.created)}{cap}")

@@ -20,7 +20,8 @@ MAX_REPORTED_ERRORS = 20
 
 
 class RequireContentType:
-    """A request with a body must name its media type (stock connexion guesses JSON, then fails), in any case.
+    """A request with a body must name its media type (stock connexion guesses JSON, then fails), in any case;
+    a read's body is ignored.
 
     Placed after security and before validation, so that 401 still comes first."""
 
@@ -28,7 +29,11 @@ class RequireContentType:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in {"POST", "PUT", "PATCH"}:
+        if scope["type"] == "http" and scope["method"] in {"GET", "HEAD"}:
+            # A body on a read has no meaning: ignore it, rather than let connexion try to parse it as a form (400).
+            scope = dict(scope)
+            scope["headers"] = [(name, value) for name, value in scope["headers"] if name != b"content-type"]
+        elif scope["type"] == "http" and scope["method"] in {"POST", "PUT", "PATCH"}:
             headers = Headers(scope=scope)
             has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
             content_type = headers.get("content-type")

@@ -75,6 +75,15 @@ def test_unknown_or_malformed_order_id_is_404(client: TestClient, order_id: str)
     assert body["error"] == "order not found"
 
 
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "application/x-www-form-urlencoded", "text/plain"])
+def test_a_body_on_an_order_read_is_ignored(client: TestClient, mixed_cart: dict[str, Any], content_type: str) -> None:
+    order_id = create_order(client, mixed_cart)
+    response = client.request(
+        "GET", f"/v1/orders/{order_id}", content=b"a=b", headers=auth(**{"Content-Type": content_type})
+    )
+    assert response.status_code == 200, response.text
+
+
 def test_order_ids_are_case_insensitive(client: TestClient, mixed_cart: dict[str, Any]) -> None:
     order_id = create_order(client, mixed_cart)
     assert client.get(f"/v1/orders/{order_id.upper()}", headers=auth()).json()["id"] == order_id
