@@ -45,30 +45,24 @@ def create_app(
         state = MockState(load_fixtures(fixtures))
     handlers = {**operation_handlers(state), **admin_handlers(state)}
     body_validator = type("BodyValidator", (EnvelopeJSONBodyValidator,), {"max_body_bytes": max_body_bytes})
+    # A plain dict here would never match "*/*json" and silently skip body validation.
     validator_map = {"body": MediaTypeDict({"*/*json": body_validator}), "parameter": EnvelopeParameterValidator}
+    specs = {BASE_PATH: PARTNER_SPEC, ADMIN_BASE_PATH: ADMIN_SPEC}
 
     app = AsyncApp(__name__, specification_dir=SPEC_DIR, security_map={"bearer": bearer_handler(state)})
-    app.add_api(
-        PARTNER_SPEC.name,
-        base_path=BASE_PATH,
-        resolver=Resolver(function_resolver=handlers.__getitem__),
-        # A plain dict here would never match "*/*json" and silently skip body validation.
-        validator_map=validator_map,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
-    )
-    app.add_api(
-        ADMIN_SPEC.name,
-        base_path=ADMIN_BASE_PATH,
-        resolver=Resolver(function_resolver=handlers.__getitem__),
-        validator_map=validator_map,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
-    )
+    for base_path, spec in specs.items():
+        app.add_api(
+            spec.name,
+            base_path=base_path,
+            resolver=Resolver(function_resolver=handlers.__getitem__),
+            validator_map=validator_map,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
+        )
     app.add_middleware(RequireContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
     # Outermost, journal first: faults come before everything else, and the journal sees every final answer.
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
-    specs = {BASE_PATH: _load(PARTNER_SPEC), ADMIN_BASE_PATH: _load(ADMIN_SPEC)}
-    install_error_handlers(app, allowed_methods(specs))
+    install_error_handlers(app, allowed_methods({base: _load(spec) for base, spec in specs.items()}))
     app.mock_state = state
     return app
 
