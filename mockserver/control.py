@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mockserver.domain import Status, ValidationFailed, can_transition
+from mockserver.domain import Status, ValidationFailed, can_transition, format_timestamp
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,6 @@ class JournalEntry:
     fault: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        from mockserver.domain import format_timestamp
-
         return {**asdict(self), "time": format_timestamp(self.time)}
 
 

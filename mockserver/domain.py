@@ -153,7 +153,6 @@ class Order:
     status: Status = Status.PENDING_CONFIRMATION
     rejection_reason: str | None = None
     tracking: Tracking | None = None
-    history: list[tuple[Status, datetime]] = field(default_factory=list)
     # Auto-advance steps still to come: (when, status), oldest first.
     schedule: list[tuple[datetime, Status]] = field(default_factory=list)
 
@@ -207,7 +206,6 @@ class Order:
             self.tracking = tracking
         # updated_at moves strictly forward even when two changes land within one clock tick.
         self.updated_at = max(now, self.updated_at + timedelta(microseconds=1))
-        self.history.append((new, self.updated_at))
 
 
 class InvalidTransition(ApiError):
