@@ -8,9 +8,16 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 from mockserver.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
-from mockserver.state import DEFAULT_ADMIN_TOKEN, MockState
+from mockserver.state import (
+    DEFAULT_ADMIN_TOKEN,
+    DEFAULT_IDEMPOTENCY_TTL,
+    DEFAULT_MAX_IDEMPOTENCY_RECORDS,
+    DEFAULT_MAX_ORDERS,
+    MockState,
+)
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -60,6 +67,26 @@ def build_parser() -> argparse.ArgumentParser:
         "default %(default)s)",
     )
     parser.add_argument(
+        "--max-orders",
+        type=int,
+        default=int(os.environ.get("JAFARSHOP_MOCK_MAX_ORDERS", str(DEFAULT_MAX_ORDERS))),
+        help="orders kept in memory; a new order past it is 503 'order store full' until a reset "
+        "(env JAFARSHOP_MOCK_MAX_ORDERS; default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-idempotency-keys",
+        type=int,
+        default=int(os.environ.get("JAFARSHOP_MOCK_MAX_IDEMPOTENCY_KEYS", str(DEFAULT_MAX_IDEMPOTENCY_RECORDS))),
+        help="idempotency records kept, oldest dropped first (env JAFARSHOP_MOCK_MAX_IDEMPOTENCY_KEYS; "
+        "default %(default)s)",
+    )
+    parser.add_argument(
+        "--idempotency-ttl",
+        type=float,
+        default=float(os.environ.get("JAFARSHOP_MOCK_IDEMPOTENCY_TTL", str(DEFAULT_IDEMPOTENCY_TTL.total_seconds()))),
+        help="seconds an idempotency record is kept (env JAFARSHOP_MOCK_IDEMPOTENCY_TTL; default %(default).0f)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=LOG_LEVELS,
         default=os.environ.get("JAFARSHOP_MOCK_LOG_LEVEL", "info"),
@@ -85,13 +112,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from mockserver.app import create_app
 
-    if args.journal_size < 0:
-        print("mockserver: --journal-size must be 0 or more", file=sys.stderr)
-        return 2
+    limits = [
+        ("--journal-size", args.journal_size >= 0, "0 or more"),
+        ("--max-orders", args.max_orders >= 1, "at least 1"),
+        ("--max-idempotency-keys", args.max_idempotency_keys >= 1, "at least 1"),
+        ("--idempotency-ttl", args.idempotency_ttl > 0, "more than 0 seconds"),
+    ]
+    for name, ok, rule in limits:
+        if not ok:
+            print(f"mockserver: {name} must be {rule}", file=sys.stderr)
+            return 2
     if args.admin_token is not None and (len(args.admin_token) < 8 or " " in args.admin_token):
         print("mockserver: --admin-token must be at least 8 characters without spaces", file=sys.stderr)
         return 2
-    state = MockState(fixtures, admin_token=args.admin_token, journal_size=args.journal_size)
+    state = MockState(
+        fixtures,
+        admin_token=args.admin_token,
+        journal_size=args.journal_size,
+        max_orders=args.max_orders,
+        max_idempotency_records=args.max_idempotency_keys,
+        idempotency_ttl=timedelta(seconds=args.idempotency_ttl),
+    )
     app = create_app(state)
     # Bind first so that the banner shows the real port, also for --port 0.
     try:

@@ -60,6 +60,11 @@ class UnsupportedMediaType(ApiError):
     error = "unsupported media type"
 
 
+class StoreFull(ApiError):
+    status = 503
+    error = "order store full"
+
+
 class ValidationFailed(ApiError):
     status = 422
     error = "validation failed"

@@ -7,6 +7,7 @@ import hmac
 import itertools
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from mockserver.domain import (
     Order,
     OrderNotFound,
     Status,
+    StoreFull,
     Tracking,
     has_mapped_sku,
     order_items,
@@ -32,6 +34,14 @@ from mockserver.fixtures import CatalogueEntry, Fixtures, PartnerFixture
 # The guide's example shopify_order_id; new orders count up from here so ids look like Shopify's.
 FIRST_SHOPIFY_ORDER_ID = 6349083345108
 DEFAULT_ADMIN_TOKEN = "demo-admin-token"
+# Memory bounds: the mock is meant to run for days under partners' load tests without growing without limit.
+DEFAULT_MAX_ORDERS = 100_000
+DEFAULT_MAX_IDEMPOTENCY_RECORDS = 100_000
+DEFAULT_IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 def _digest(secret: str) -> bytes:
@@ -125,16 +135,38 @@ class IdempotencyRecord:
 
 
 class IdempotencyStore:
-    """First answers by (partner, key): a key's scope is the partner that sent it."""
+    """First answers by (partner, key): a key's scope is the partner that sent it. A record is kept for `ttl` and
+    at most `max_records` are kept, oldest dropped first; a key whose record is gone counts as new."""
 
-    def __init__(self) -> None:
-        self._records: dict[tuple[str, str], IdempotencyRecord] = {}
+    def __init__(
+        self,
+        max_records: int = DEFAULT_MAX_IDEMPOTENCY_RECORDS,
+        ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._records: OrderedDict[tuple[str, str], tuple[datetime, IdempotencyRecord]] = OrderedDict()
+        self._max_records, self._ttl, self._clock = max_records, ttl, clock
 
     def get(self, partner_id: str, key: str) -> IdempotencyRecord | None:
-        return self._records.get((partner_id, key))
+        found = self._records.get((partner_id, key))
+        if found is None:
+            return None
+        made, record = found
+        if self._clock() - made >= self._ttl:
+            del self._records[(partner_id, key)]
+            return None
+        return record
 
     def put(self, partner_id: str, key: str, record: IdempotencyRecord) -> None:
-        self._records[(partner_id, key)] = record
+        now = self._clock()
+        self._records[(partner_id, key)] = (now, record)
+        self._records.move_to_end((partner_id, key))
+        # Records are in creation order, so the expired and the surplus ones are all at the front.
+        while self._records:
+            made, _ = next(iter(self._records.values()))
+            if len(self._records) <= self._max_records and now - made < self._ttl:
+                break
+            self._records.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -168,10 +200,6 @@ class OrderStore:
         return iter(self._orders.values())
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class MockState:
     """Everything the mock knows. `reset()` goes back to the fixtures: catalogue and partners as loaded, no orders,
     no idempotency records, no faults, an empty journal, auto-advance off. The admin token survives a reset."""
@@ -184,11 +212,17 @@ class MockState:
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         admin_token: str | None = None,
         journal_size: int = 1000,
+        max_orders: int = DEFAULT_MAX_ORDERS,
+        max_idempotency_records: int = DEFAULT_MAX_IDEMPOTENCY_RECORDS,
+        idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
     ) -> None:
         self.fixtures = fixtures
         self.clock = clock
         self.new_id = new_id
         self.journal_size = journal_size
+        self.max_orders = max_orders
+        self.max_idempotency_records = max_idempotency_records
+        self.idempotency_ttl = idempotency_ttl
         self._admin_digest = _digest(admin_token or fixtures.admin_token or DEFAULT_ADMIN_TOKEN)
         # One lock makes "look up the key, create the order, record the key" a single step for every caller,
         # whether handlers run on the event loop or in a thread pool.
@@ -200,7 +234,7 @@ class MockState:
         with self.lock:
             self.catalogue = Catalogue(self.fixtures.catalogue)
             self.partners = Partners(self.fixtures.partners)
-            self.idempotency = IdempotencyStore()
+            self.idempotency = IdempotencyStore(self.max_idempotency_records, self.idempotency_ttl, self.clock)
             self.orders = OrderStore()
             self.faults = FaultStore()
             self.journal = Journal(self.journal_size)
@@ -260,6 +294,11 @@ class MockState:
         catalogue = self.catalogue.variants
         if not has_mapped_sku(cart["items"], catalogue):
             return SubmitOutcome(204, None)
+        if len(self.orders) >= self.max_orders:
+            raise StoreFull(
+                f"the mock holds at most {self.max_orders} orders; empty it with POST /__admin/reset "
+                "or restart it with a larger --max-orders"
+            )
         now = self.clock()
         order = Order(
             id=self.new_id(),

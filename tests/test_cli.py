@@ -27,7 +27,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_documents_every_option() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
-    for option in ["--host", "--port", "--fixtures", "--log-level", "--admin-token", "--journal-size", "127.0.0.1",
+    for option in ["--host", "--port", "--fixtures", "--log-level", "--admin-token", "--journal-size", "--max-orders",
+                   "--max-idempotency-keys", "--idempotency-ttl", "127.0.0.1",
                    "8080", "/v1/ui/", "/__admin"]:  # fmt: skip
         assert option in result.stdout
 

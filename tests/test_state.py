@@ -97,3 +97,54 @@ def test_reset_goes_back_to_the_fixtures(state: MockState, mixed_cart: dict[str,
     assert len(state.idempotency) == 0
     assert "JDTQ1834" in state.catalogue.variants
     assert state.submit_cart("partner-a", mixed_cart, "k1").replayed is False
+
+
+class Clock:
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+def test_idempotency_records_expire_after_their_ttl(default_fixtures: Any, mixed_cart: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    clock = Clock()
+    state = MockState(default_fixtures, clock=clock, idempotency_ttl=timedelta(seconds=60))
+    first = state.submit_cart("partner-a", mixed_cart, "k1")
+    clock.now += timedelta(seconds=59)
+    assert state.submit_cart("partner-a", mixed_cart, "k1").replayed
+    clock.now += timedelta(seconds=1)
+    after = state.submit_cart("partner-a", mixed_cart, "k1")
+    assert not after.replayed and after.body != first.body  # forgotten: a new order
+
+
+def test_idempotency_records_are_capped_oldest_first(default_fixtures: Any, mixed_cart: dict[str, Any]) -> None:
+    state = MockState(default_fixtures, max_idempotency_records=3)
+    for key in ["k1", "k2", "k3", "k4"]:
+        state.submit_cart("partner-a", mixed_cart, key)
+    assert len(state.idempotency) == 3
+    assert state.idempotency.get("partner-a", "k1") is None
+    assert state.idempotency.get("partner-a", "k4") is not None
+
+
+def test_order_store_limit_answers_503_and_keeps_replays_and_204s(
+    default_fixtures: Any, mixed_cart: dict[str, Any], unmapped_cart: dict[str, Any]
+) -> None:
+    from mockserver.domain import StoreFull
+
+    state = MockState(default_fixtures, max_orders=2)
+    first = state.submit_cart("partner-a", mixed_cart, "k1")
+    state.submit_cart("partner-a", mixed_cart, None)
+    with pytest.raises(StoreFull) as full:
+        state.submit_cart("partner-a", mixed_cart, "k2")
+    assert full.value.status == 503 and "--max-orders" in full.value.details
+    assert state.submit_cart("partner-a", mixed_cart, "k1").body == first.body  # replays still answer
+    assert state.submit_cart("partner-a", unmapped_cart, None).status == 204  # no order needed
+    assert state.idempotency.get("partner-a", "k2") is None  # the refused request did not use up its key
+    assert len(state.orders) == 2
+    state.reset()
+    assert state.submit_cart("partner-a", mixed_cart, "k2").status == 200

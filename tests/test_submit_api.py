@@ -390,3 +390,12 @@ def test_wrong_method_is_405_with_allow(client: TestClient) -> None:
 
 def test_unknown_route_is_404_envelope(client: TestClient) -> None:
     assert_envelope(client.get("/v1/carts", headers=auth()), 404)
+
+
+def test_full_order_store_is_a_503_envelope(default_fixtures: Any, mixed_cart: dict[str, Any]) -> None:
+    from mockserver import create_app
+
+    with create_app(MockState(default_fixtures, max_orders=1)).test_client() as client:
+        assert client.post(SUBMIT, json=mixed_cart, headers=auth()).status_code == 200
+        body = assert_envelope(client.post(SUBMIT, json=mixed_cart, headers=auth()), 503)
+    assert body["error"] == "order store full" and "/__admin/reset" in body["details"]
