@@ -4,6 +4,7 @@ schema-invalid input rejected, and stateful runs through the submit -> read orde
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import hypothesis
@@ -28,20 +29,23 @@ CONFIG = Config.from_dict(
 schema = schemathesis.openapi.from_path(SPEC_PATH, config=CONFIG)
 
 
-def _count(ledger: OrderLedger, case: Case[Any], response: Any) -> None:
-    if case.operation.method.upper() == "POST":
+def _tracked(ledger: OrderLedger, case: Case[Any], send: Callable[[], Any]) -> Any:
+    """Send one case, keeping the order ledger (and its cap) up to date."""
+    is_submit = case.operation.method.upper() == "POST"
+    if is_submit:
+        ledger.make_room()
+    else:
+        ledger.count_request()
+    response = send()
+    if is_submit:
         with contextlib.suppress(ValueError):
             ledger.record_submit(response.status_code, response.json())
+    return response
 
 
 @schema.parametrize()
 def test_api_conforms_to_the_spec(case: Case[Any], ledger: OrderLedger) -> None:
-    if case.operation.method.upper() == "POST":
-        ledger.make_room()
-    else:
-        ledger.count_request()
-    response = case.call()
-    _count(ledger, case, response)
+    response = _tracked(ledger, case, case.call)
     case.validate_response(response)
 
 
@@ -52,13 +56,7 @@ class SubmitThenReadWorkflow(schema.as_state_machine()):  # type: ignore[misc]
 
     def call(self, case: Case[Any], **kwargs: Any) -> Any:
         assert self.ledger is not None
-        if case.operation.method.upper() == "POST":
-            self.ledger.make_room()
-        else:
-            self.ledger.count_request()
-        response = super().call(case, **kwargs)
-        _count(self.ledger, case, response)
-        return response
+        return _tracked(self.ledger, case, lambda: super(SubmitThenReadWorkflow, self).call(case, **kwargs))
 
 
 TestStatefulWorkflow = SubmitThenReadWorkflow.TestCase

@@ -23,8 +23,9 @@ from contract_tests.strategies import without as without_field
 from contract_tests.target import Target
 
 
-def assert_rejected_without_order(api: ApiClient, target: Target, cart: Any, why: str) -> None:
-    """422, and the request used no idempotency key: the same key then creates the valid order."""
+def assert_rejected_without_using_its_key(api: ApiClient, target: Target, cart: Any, why: str) -> None:
+    """422, and the rejected request did not use up its Idempotency-Key: the same key then creates the valid order.
+    (A black box cannot list orders; a key recorded by the rejected request is the part of "created" it can see.)"""
     key = unique_id("val")
     body = expect(api.submit(cart, key=key), 422, why)
     assert body.get("error"), f"a 422 must say what failed: {body!r}"
@@ -34,13 +35,15 @@ def assert_rejected_without_order(api: ApiClient, target: Target, cart: Any, why
 @pytest.mark.parametrize("field", REQUIRED_FIELDS)
 def test_each_missing_required_field_is_422(api: ApiClient, target: Target, field: str) -> None:
     cart = without_field(sample_cart(target.mapped_skus, target.unmapped_sku), field)
-    assert_rejected_without_order(api, target, cart, f"a cart without {field} must be 422")
+    assert_rejected_without_using_its_key(api, target, cart, f"a cart without {field} must be 422")
 
 
 @pytest.mark.parametrize("mutation", list(BROKEN_CONSTRAINTS.values()), ids=list(BROKEN_CONSTRAINTS))
 def test_each_broken_constraint_is_422(api: ApiClient, target: Target, mutation: Mutation) -> None:
     cart = broken(sample_cart(target.mapped_skus, target.unmapped_sku), mutation)
-    assert_rejected_without_order(api, target, cart, f"this cart breaks the field reference and must be 422: {cart}")
+    assert_rejected_without_using_its_key(
+        api, target, cart, f"this cart breaks the field reference and must be 422: {cart}"
+    )
 
 
 def test_any_valid_cart_with_one_rule_broken_is_422(api: ApiClient, target: Target) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,8 @@ def create_app(
     return app
 
 
+@functools.cache
 def _load(path: Path) -> dict[str, Any]:
+    """A spec file, parsed once per process (create_app runs once per test)."""
     loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded

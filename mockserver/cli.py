@@ -23,7 +23,8 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line, with environment variables as fallbacks."""
+    """The command line, with environment variables as fallbacks (string defaults go through each option's
+    `type`, so a bad variable is reported by argparse like a bad flag)."""
     parser = argparse.ArgumentParser(
         prog="python -m mockserver",
         description=(
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port",
         type=int,
-        default=int(os.environ.get("JAFARSHOP_MOCK_PORT", "8080")),
+        default=os.environ.get("JAFARSHOP_MOCK_PORT", "8080"),
         help="port to listen on, 0 for any free port (env JAFARSHOP_MOCK_PORT; default %(default)s)",
     )
     parser.add_argument(
@@ -62,29 +63,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--journal-size",
         type=int,
-        default=int(os.environ.get("JAFARSHOP_MOCK_JOURNAL_SIZE", "1000")),
+        default=os.environ.get("JAFARSHOP_MOCK_JOURNAL_SIZE", "1000"),
         help="how many partner requests the journal keeps, 0 to turn it off (env JAFARSHOP_MOCK_JOURNAL_SIZE; "
         "default %(default)s)",
     )
     parser.add_argument(
         "--max-orders",
         type=int,
-        default=int(os.environ.get("JAFARSHOP_MOCK_MAX_ORDERS", str(DEFAULT_MAX_ORDERS))),
+        default=os.environ.get("JAFARSHOP_MOCK_MAX_ORDERS", str(DEFAULT_MAX_ORDERS)),
         help="orders kept in memory; a new order past it is 503 'order store full' until a reset "
         "(env JAFARSHOP_MOCK_MAX_ORDERS; default %(default)s)",
     )
     parser.add_argument(
         "--max-idempotency-keys",
         type=int,
-        default=int(os.environ.get("JAFARSHOP_MOCK_MAX_IDEMPOTENCY_KEYS", str(DEFAULT_MAX_IDEMPOTENCY_RECORDS))),
+        default=os.environ.get("JAFARSHOP_MOCK_MAX_IDEMPOTENCY_KEYS", str(DEFAULT_MAX_IDEMPOTENCY_RECORDS)),
         help="idempotency records kept, oldest dropped first (env JAFARSHOP_MOCK_MAX_IDEMPOTENCY_KEYS; "
         "default %(default)s)",
     )
     parser.add_argument(
         "--idempotency-ttl",
         type=float,
-        default=float(os.environ.get("JAFARSHOP_MOCK_IDEMPOTENCY_TTL", str(DEFAULT_IDEMPOTENCY_TTL.total_seconds()))),
-        help="seconds an idempotency record is kept (env JAFARSHOP_MOCK_IDEMPOTENCY_TTL; default %(default).0f)",
+        default=os.environ.get("JAFARSHOP_MOCK_IDEMPOTENCY_TTL", str(DEFAULT_IDEMPOTENCY_TTL.total_seconds())),
+        help="seconds an idempotency record is kept (env JAFARSHOP_MOCK_IDEMPOTENCY_TTL; default %(default)s)",
     )
     parser.add_argument(
         "--log-level",

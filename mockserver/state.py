@@ -183,7 +183,7 @@ class OrderStore:
 
     def get_for_partner(self, partner_id: str, order_id: str) -> Order:
         """The order, if it is this partner's; 404 for an unknown id (UUID or not), 403 for another partner's."""
-        order = self._orders.get(order_id.lower())
+        order = self.get(order_id)
         if order is None:
             raise OrderNotFound()
         if order.partner_id != partner_id:
@@ -230,7 +230,7 @@ class MockState:
         self.reset()
 
     def reset(self) -> None:
-        """Back to the fixtures: every order and idempotency record is dropped."""
+        """Back to the fixtures, as the class docstring says."""
         with self.lock:
             self.catalogue = Catalogue(self.fixtures.catalogue)
             self.partners = Partners(self.fixtures.partners)

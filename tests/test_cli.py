@@ -42,6 +42,20 @@ def test_bad_fixtures_stop_start_up_with_file_and_field(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "option"), [("JAFARSHOP_MOCK_PORT", "--port"), ("JAFARSHOP_MOCK_MAX_ORDERS", "--max-orders")]
+)
+def test_a_bad_environment_variable_is_a_usage_error_not_a_traceback(variable: str, option: str) -> None:
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver"], capture_output=True, text=True, timeout=30, cwd=ROOT,
+        env={**os.environ, variable: "lots"},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert f"argument {option}: invalid int value: 'lots'" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_missing_fixtures_file_is_named(tmp_path: Path) -> None:
     result = run_cli("--fixtures", str(tmp_path / "absent.yaml"))
     assert result.returncode == 2 and "absent.yaml: no such file" in result.stderr

@@ -15,8 +15,7 @@ from mockserver.state import MockState
 Handler = Callable[..., Any]
 
 
-def _admin_view(state: MockState, order: Any) -> dict[str, Any]:
-    state.catch_up(order)
+def _admin_view(order: Any) -> dict[str, Any]:
     return {**order.as_json(), "partner_id": order.partner_id}
 
 
@@ -28,7 +27,9 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
 
     async def listOrders(partner_id: str | None = None, status: str | None = None) -> Any:
         with state.lock:
-            views = [_admin_view(state, order) for order in state.orders]
+            for order in state.orders:
+                state.catch_up(order)
+            views = [_admin_view(order) for order in state.orders]
         views = [v for v in views if (partner_id is None or v["partner_id"] == partner_id)]
         views = [v for v in views if (status is None or v["status"] == status)]
         return sorted(views, key=lambda view: view["created_at"], reverse=True), 200
@@ -45,9 +46,9 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
                     tracking_url=body.get("tracking_url"),
                     shipped_at=state.clock(),
                 )
-            order = state.transition(order_id, status, **details)
+            order = state.transition(order_id, status, **details)  # applies due auto-advance steps first
             with state.lock:
-                return _admin_view(state, order), 200
+                return _admin_view(order), 200
 
         return handler
 
