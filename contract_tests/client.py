@@ -77,6 +77,12 @@ class ApiClient:
     api_key: str
     exchanges: list[Exchange] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        # pytest prints test arguments in failure reports; the exchanges hold Authorization headers.
+        return (
+            f"ApiClient(partner key {mask(self.api_key)}, {len(self.exchanges)} exchanges with {self.target.base_url})"
+        )
+
     def _auth(self, api_key: Any, authorization: str | None = None) -> dict[str, str]:
         if authorization is not None:
             return {"Authorization": authorization}

@@ -74,6 +74,15 @@ class Target:
     max_orders: int | None = None
     shrink: bool = False
 
+    def __repr__(self) -> str:
+        # pytest prints test arguments in failure reports: keys must never appear there in full.
+        other = mask(self.other_api_key) if self.other_api_key else None
+        return (
+            f"Target(base_url={self.base_url!r}, api_key={mask(self.api_key)!r}, other_api_key={other!r}, "
+            f"mapped_skus={self.mapped_skus!r}, unmapped_sku={self.unmapped_sku!r}, examples={self.examples}, "
+            f"max_orders={self.max_orders}, shrink={self.shrink})"
+        )
+
     @property
     def hypothesis_phases(self) -> tuple[Phase, ...]:
         """Shrinking a failure against a live target sends many more requests (and creates orders): opt-in."""

@@ -56,6 +56,7 @@ def test_contract_suite_catches_broken_target(defect: Defect, tmp_path: Path) ->
     with serve(defect.build()) as url:
         code, failed, output = run_contract(url, tmp_path, "--examples", QUICK_EXAMPLES)
     assert code == 1, f"{defect.name} ({defect.breaks}) was not caught:\n{output[-3000:]}"
+    assert KEY_A not in output and KEY_B not in output, "a failure report printed an API key in full"
     caught = [name for name in failed if any(expected in name for expected in defect.caught_by)]
     assert caught, f"{defect.name}: expected a failure in {defect.caught_by}, got {failed}"
     print(f"{defect.name}: caught by {len(failed)} tests: {failed}")

@@ -47,3 +47,9 @@ def test_bad_settings_name_the_variable(change: dict[str, str | None], message: 
 def test_keys_are_masked_to_their_last_four_characters() -> None:
     assert mask("demo-key-partner-a") == "****er-a"
     assert "secret" not in mask("secret")
+
+
+def test_a_target_never_shows_its_keys_in_full() -> None:
+    target = resolve_target({**GOOD, "other_api_key": "other-key-987654"})
+    assert "k-123456789" not in repr(target) and "other-key-987654" not in repr(target)
+    assert "****6789" in repr(target)
