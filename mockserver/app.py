@@ -9,12 +9,14 @@ from typing import Any
 import yaml
 from connexion import AsyncApp
 from connexion.datastructures import MediaTypeDict
+from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
 from mockserver.auth import bearer_handler
 from mockserver.errors import allowed_methods, install_error_handlers
+from mockserver.fastpath import FastPath, submit_body_check
 from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.handlers import operation_handlers
 from mockserver.handlers.admin import admin_handlers
@@ -39,9 +41,11 @@ def create_app(
     *,
     fixtures: str | Path = DEFAULT_FIXTURES,
     max_body_bytes: int = MAX_BODY_BYTES,
+    fast_path: bool = True,
 ) -> AsyncApp:
     """Build the mock: the partner API under /v1, the admin API under /__admin. `state` defaults to a fresh
-    MockState loaded from `fixtures`."""
+    MockState loaded from `fixtures`. `fast_path=False` leaves every request to connexion (mockserver/fastpath.py
+    says what the fast path does; its answers are the same)."""
     if state is None:
         state = MockState(load_fixtures(fixtures))
     handlers = {**operation_handlers(state), **admin_handlers(state)}
@@ -50,7 +54,10 @@ def create_app(
     validator_map = {"body": MediaTypeDict({"*/*json": body_validator}), "parameter": EnvelopeParameterValidator}
     specs = {BASE_PATH: PARTNER_SPEC, ADMIN_BASE_PATH: ADMIN_SPEC}
 
-    app = AsyncApp(__name__, specification_dir=SPEC_DIR, security_map={"bearer": bearer_handler(state)})
+    jsonifier = Jsonifier()
+    app = AsyncApp(
+        __name__, specification_dir=SPEC_DIR, security_map={"bearer": bearer_handler(state)}, jsonifier=jsonifier
+    )
     for base_path, spec in specs.items():
         app.add_api(
             spec.name,
@@ -63,6 +70,15 @@ def create_app(
     # Outermost, journal first: faults come before everything else, and the journal sees every final answer.
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
+    if fast_path:  # innermost of the three: faults and the journal see its answers as they see connexion's
+        app.add_middleware(
+            FastPath,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            state=state,
+            jsonifier=jsonifier,
+            body_check=submit_body_check(PARTNER_SPEC),
+            max_body_bytes=max_body_bytes,
+        )
     install_error_handlers(app, allowed_methods({base: _load(spec) for base, spec in specs.items()}))
     app.mock_state = state
     return app

@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds an idempotency record is kept (env JAFARSHOP_MOCK_IDEMPOTENCY_TTL; default %(default)s)",
     )
     parser.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        default=os.environ.get("JAFARSHOP_MOCK_NO_FAST_PATH", "") not in ("", "0"),
+        help="let connexion answer every request, also the accepted submits and reads that the fast path answers "
+        "with the same bytes several times quicker (env JAFARSHOP_MOCK_NO_FAST_PATH=1; for comparisons)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=LOG_LEVELS,
         default=os.environ.get("JAFARSHOP_MOCK_LOG_LEVEL", "info"),
@@ -134,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_idempotency_records=args.max_idempotency_keys,
         idempotency_ttl=timedelta(seconds=args.idempotency_ttl),
     )
-    app = create_app(state)
+    app = create_app(state, fast_path=not args.no_fast_path)
     # Bind first so that the banner shows the real port, also for --port 0.
     try:
         sock = socket.create_server((args.host, args.port), reuse_port=False)

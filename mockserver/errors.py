@@ -38,16 +38,21 @@ MAX_DETAIL_CHARS = 2000
 
 def envelope(status: int, error: str, details: Any = None, headers: dict[str, str] | None = None) -> ConnexionResponse:
     """A response in the documented error envelope."""
-    payload: dict[str, Any] = {"error": error}
-    if details is not None:
-        payload["details"] = _clip(details)
     return ConnexionResponse(
         status_code=status,
-        body=json.dumps(payload).encode("utf-8"),
+        body=envelope_body(error, details),
         mimetype="application/json",
         content_type="application/json",
         headers=dict(headers or {}),
     )
+
+
+def envelope_body(error: str, details: Any = None) -> bytes:
+    """The envelope's bytes: {"error": ..., "details": ...}, details left out when there are none."""
+    payload: dict[str, Any] = {"error": error}
+    if details is not None:
+        payload["details"] = _clip(details)
+    return json.dumps(payload).encode("utf-8")
 
 
 def _clip(details: Any) -> Any:
@@ -65,8 +70,13 @@ def _with_auth_challenge(status: int, headers: dict[str, str]) -> dict[str, str]
 def api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Errors the mock raises itself."""
     assert isinstance(exc, ApiError)
+    return envelope(exc.status, exc.error, exc.details, api_error_headers(exc))
+
+
+def api_error_headers(exc: ApiError) -> dict[str, str]:
+    """Log an error the mock raised itself; the headers its answer carries."""
     logger.info("%s %s", exc.status, exc.error)
-    return envelope(exc.status, exc.error, exc.details, _with_auth_challenge(exc.status, exc.headers))
+    return _with_auth_challenge(exc.status, dict(exc.headers))
 
 
 def http_error(request: ConnexionRequest, exc: Exception, allowed: AllowedMethods | None = None) -> ConnexionResponse:
@@ -97,8 +107,13 @@ def _default_reason(status: int) -> str:
 
 def unexpected_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Anything else: a 500 in the envelope; the traceback goes to the log, never to the client."""
+    return envelope(500, *unexpected_error_envelope(exc))
+
+
+def unexpected_error_envelope(exc: Exception) -> tuple[str, None]:
+    """Log an unexpected failure with its traceback; the envelope's error and details, which carry neither."""
     logger.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-    return envelope(500, _MESSAGES[500])
+    return _MESSAGES[500], None
 
 
 AllowedMethods = Callable[[str], set[str]]
