@@ -8,7 +8,7 @@ PORT ?= 8080
 FIXTURES ?= fixtures/default.yaml
 LOG_LEVEL ?= info
 
-.PHONY: help venv mock test contract check lint lint-spec format clean
+.PHONY: help venv mock test contract bench check lint lint-spec format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ test: $(STAMP) ## run every test of the kit
 contract: $(STAMP) ## verify the JAFARSHOP_BASE_URL target (or a mock it starts) against the contract
 	$(BIN)/python -m contract_tests $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(MAX_ORDERS),--max-orders $(MAX_ORDERS)) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
+bench: $(STAMP) ## benchmark the mock against Prism (wrk, loopback); reports/bench.md; BENCH_ARGS="--duration 3"
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint-spec: $(STAMP) ## validate the OpenAPI documents
 	$(BIN)/python -m openapi_spec_validator openapi/partner-api.yaml openapi/admin-api.yaml
 
@@ -44,4 +47,4 @@ format: $(STAMP) ## format the code
 	$(BIN)/ruff check --fix .
 
 clean: ## remove .venv, caches and reports
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis reports *.egg-info
+	rm -rf $(VENV) .bench .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis reports *.egg-info

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import socket
 import sys
@@ -159,6 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
     admin_token = args.admin_token or fixtures.admin_token or DEFAULT_ADMIN_TOKEN
     print(f"  admin API {base}/__admin  (Swagger UI {base}/__admin/ui/)  token: {admin_token}", flush=True)
+    # Orders and idempotency records are long-lived and free of cycles, yet each full collection of the cyclic
+    # GC walks them all: with tens of thousands of orders that was a pause of tens of ms (submit p99 37 ms at 16
+    # connections, 6 ms with these settings; `make bench`). Fewer young collections, and start-up objects frozen.
+    gc.set_threshold(50_000, 20, 100)
+    gc.freeze()
     config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1)
     # uvicorn re-raises Ctrl-C after its clean shutdown; the user asked to stop, so no traceback.
     with contextlib.suppress(KeyboardInterrupt):
