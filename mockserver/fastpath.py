@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.domain import ApiError
 from mockserver.errors import api_error_headers, envelope_body, unexpected_error_envelope
 from mockserver.state import MockState
-from mockserver.validation import MAX_BODY_BYTES, compiled_check, parse_json_body
+from mockserver.validation import MAX_BODY_BYTES, MAX_HEADER_BYTES, compiled_check, parse_json_body
 
 SUBMIT_PATH = "/v1/carts/submit"
 ORDERS_PREFIX = "/v1/orders/"
@@ -144,14 +144,17 @@ class FastPath:
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes] | None:
-    """The headers this layer reads, or None when one of them is repeated (left to the reference)."""
+    """The headers this layer reads, or None when one of them is repeated or all are too long (left to the
+    reference)."""
     found: dict[bytes, bytes] = {}
+    size = 0
     for name, value in scope["headers"]:
+        size += len(name) + len(value)
         if name in _WATCHED:
             if name in found:
                 return None
             found[name] = value
-    if b"transfer-encoding" in found:
+    if b"transfer-encoding" in found or size > MAX_HEADER_BYTES:
         return None
     return found
 

@@ -168,6 +168,8 @@ def submits(draw: st.DrawFn) -> tuple[str, str, dict[str, Any], bytes]:
         value = draw(st.sampled_from(choices[:2]) | st.sampled_from(choices))  # the usual values half the time
         if value is not None:
             headers[name] = value
+    if draw(st.integers(0, 19)) == 0:
+        headers["X-Padding"] = "x" * 40_000  # over the 32 KiB header limit
     # Mostly one valid cart, replayed under the same keys; then mutated carts and raw bytes.
     body = draw(
         st.one_of(
