@@ -204,7 +204,8 @@ def _send(url: str, method: str, path: str, headers: dict[str, str] | None, body
     parts = urlsplit(url)
     merged = {"Authorization": f"Bearer {KEY_A}", "Content-Type": JSON, **(headers or {})}
     merged = {name: value for name, value in merged.items() if value != ""}
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)  # a hang fails the test
+    # A hang fails the test (timeout).
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
     try:
         connection.putrequest(method, path, skip_accept_encoding=True)
         for name, value in merged.items():
