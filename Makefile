@@ -27,7 +27,7 @@ test: $(STAMP) ## run every test of the kit
 	$(BIN)/python -m pytest
 
 contract: $(STAMP) ## verify the JAFARSHOP_BASE_URL target (or a mock it starts) against the contract
-	$(BIN)/python -m contract_tests $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(MAX_ORDERS),--max-orders $(MAX_ORDERS)) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
+	$(BIN)/python -m contract_tests $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(MAX_ORDERS),--max-orders $(MAX_ORDERS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
 bench: $(STAMP) ## benchmark the mock against Prism (wrk, loopback); reports/bench.md; BENCH_ARGS="--duration 3"
 	$(BIN)/python -m bench $(BENCH_ARGS)

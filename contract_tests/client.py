@@ -20,8 +20,9 @@ DEFAULT = object()  # "use the target's own API key"
 class OrderLedger:
     """Counts the orders the run creates on the target and enforces JAFARSHOP_MAX_ORDERS."""
 
-    def __init__(self, cap: int | None) -> None:
+    def __init__(self, cap: int | None, cap_name: str = "") -> None:
         self.cap = cap
+        self.cap_name = cap_name or f"JAFARSHOP_MAX_ORDERS={cap}"
         self.created: set[str] = set()
         self.requests = 0
         self._lock = threading.Lock()
@@ -31,9 +32,7 @@ class OrderLedger:
         with self._lock:
             self.requests += 1
             if self.cap is not None and len(self.created) >= self.cap:
-                pytest.skip(
-                    f"JAFARSHOP_MAX_ORDERS={self.cap} reached: this test would submit a cart; raise the cap to run it"
-                )
+                pytest.skip(f"{self.cap_name} reached: this test would submit a cart; raise the cap to run it")
 
     def count_request(self) -> None:
         with self._lock:

@@ -37,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except TargetError as exc:
         raise pytest.UsageError(f"contract suite: {exc}") from None
     config.stash[TARGET_KEY] = target
-    config.stash[LEDGER_KEY] = OrderLedger(target.max_orders)
+    config.stash[LEDGER_KEY] = OrderLedger(*_cap_share(config, target.max_orders))
     # A live, stateful target: nothing replayed from earlier runs, no deadline on network calls.
     settings.register_profile(
         "contract",
@@ -49,6 +49,33 @@ def pytest_configure(config: pytest.Config) -> None:
         print_blob=True,
     )
     settings.load_profile("contract")
+
+
+def _cap_share(config: pytest.Config, cap: int | None) -> tuple[int | None, str]:
+    """Under pytest-xdist (--workers), each worker may create its share of the order cap, so the run stays under it."""
+    workerinput = getattr(config, "workerinput", None)
+    if cap is None or workerinput is None:
+        return cap, ""
+    index, count = int(workerinput["workerid"].removeprefix("gw")), int(workerinput["workercount"])
+    share = cap // count + (1 if index < cap % count else 0)
+    return share, f"this worker's share ({share}) of JAFARSHOP_MAX_ORDERS={cap}"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    ledger = session.config.stash.get(LEDGER_KEY, None)
+    if workeroutput is not None and ledger is not None:  # a worker: hand its counts to the controller
+        workeroutput["jafarshop_ledger"] = {"requests": ledger.requests, "created": sorted(ledger.created)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller adds up what its workers did, for the summary."""
+    counts = getattr(node, "workeroutput", {}).get("jafarshop_ledger")
+    ledger = node.config.stash.get(LEDGER_KEY, None)
+    if counts and ledger is not None:
+        ledger.requests += counts["requests"]
+        ledger.created.update(counts["created"])
 
 
 @pytest.fixture(scope="session")

