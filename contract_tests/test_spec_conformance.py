@@ -11,6 +11,7 @@ import hypothesis
 import pytest
 import schemathesis
 from schemathesis import Case, Config
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from contract_tests.client import OrderLedger
 from contract_tests.target import SPEC_PATH, resolve_target, values_from_environment
@@ -19,7 +20,7 @@ from contract_tests.target import SPEC_PATH, resolve_target, values_from_environ
 TARGET = resolve_target(values_from_environment())
 
 
-def _schema(**phases: Any) -> Any:
+def _schema(**phases: Any) -> OpenApiSchema:
     config = Config.from_dict(
         {
             "base-url": TARGET.base_url,
