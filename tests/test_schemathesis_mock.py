@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,10 +43,29 @@ def run_schemathesis(base_url: str, tmp_path: Path, max_examples: int = 30) -> s
         ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
         cwd=tmp_path,
         env={**os.environ, "NO_COLOR": "1"},
     )
+
+
+def test_a_long_fuzz_finds_no_server_error_and_no_issue(
+    live_server: LiveServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 5: thousands of cases (every phase, positive and negative, every check); nothing logged as an error."""
+    caplog.set_level(logging.WARNING)
+    uvicorn_errors = logging.getLogger("uvicorn.error")  # does not propagate to the root logger caplog watches
+    uvicorn_errors.addHandler(caplog.handler)
+    try:
+        result = run_schemathesis(live_server.url, tmp_path, max_examples=1000)
+    finally:
+        uvicorn_errors.removeHandler(caplog.handler)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "No issues found" in result.stdout
+    generated = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
+    assert generated and int(generated.group(1)) >= 2000 and generated.group(1) == generated.group(2), result.stdout
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    print(f"long fuzz: {generated.group(0)}")
 
 
 def test_schemathesis_finds_no_issue_in_the_mock(live_server: LiveServer, tmp_path: Path) -> None:
