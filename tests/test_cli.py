@@ -61,6 +61,20 @@ def test_missing_fixtures_file_is_named(tmp_path: Path) -> None:
     assert result.returncode == 2 and "absent.yaml: no such file" in result.stderr
 
 
+def test_an_admin_token_given_on_the_command_line_is_masked_in_the_banner() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", "0", "--admin-token", "s3cret-admin-token-42"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        banner = "".join(process.stdout.readline() for _ in range(5))
+    finally:
+        process.terminate()
+        process.communicate(timeout=5)
+    assert "/__admin" in banner and "*n-42" in banner and "s3cret-admin-token-42" not in banner
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
 def test_serves_logs_nothing_secret_and_stops_cleanly(stop_signal: signal.Signals) -> None:
     process = subprocess.Popen(
