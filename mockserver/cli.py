@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
     # A token from the fixtures file (or the demo default) is shown: it is in a file anyone here can read. One given
     # on the command line or in the environment is a real secret: masked, like the partner keys.
-    admin_token = args.admin_token and _mask(args.admin_token) or fixtures.admin_token or DEFAULT_ADMIN_TOKEN
+    admin_token = _mask(args.admin_token) if args.admin_token else fixtures.admin_token or DEFAULT_ADMIN_TOKEN
     print(f"  admin API {base}/__admin  (Swagger UI {base}/__admin/ui/)  token: {admin_token}", flush=True)
     # Orders and idempotency records are long-lived and free of cycles, yet each full collection of the cyclic
     # GC walks them all: with tens of thousands of orders that was a pause of tens of ms (submit p99 37 ms at 16
