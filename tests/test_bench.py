@@ -1,0 +1,58 @@
+"""The benchmark's own logic: reading wrk's report and judging the goals (the load itself runs in `make bench`)."""
+
+from __future__ import annotations
+
+from bench.__main__ import Report, Run, goals, markdown, parse_wrk
+
+WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:8080/v1/carts/submit
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.61ms    1.20ms  40.51ms   72.50%
+    Req/Sec     2.20k   150.00     2.50k    68.75%
+  Latency Distribution
+     50%    3.44ms
+     75%    4.01ms
+     90%    4.80ms
+     99%    1.20s
+  35056 requests in 8.00s, 6.69MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:   4382.00
+Transfer/sec:    856.01KB
+"""
+
+
+def test_wrk_report_is_read_from_its_distribution_not_its_stdev_column() -> None:
+    assert parse_wrk(WRK_OUTPUT) == {
+        "requests_per_s": 4382.0,
+        "p50_ms": 3.44,
+        "p99_ms": 1200.0,
+        "requests": 35056,
+        "non_2xx": 4,
+        "socket_errors": 3,
+    }
+
+
+def _run(target: str, operation: str, rps: float, p99: float, **extra: object) -> Run:
+    return Run(target, operation, 16, rps, 1.0, p99, 1000, 0, 0, **extra)  # type: ignore[arg-type]
+
+
+def test_goals_compare_with_prism_and_check_every_order_is_held_once() -> None:
+    report = Report(machine="test", duration_s=1)
+    report.runs = [
+        _run("mock", "submitCart", 2000, 5.0, orders_held=1010, orders_unique=True),
+        _run("mock", "getOrder", 900, 50.0),
+        _run("prism", "submitCart", 1000, 30.0),
+        _run("prism", "getOrder", 1000, 30.0),
+    ]
+    report.startup_s = {"mock": [0.8, 2.0, 0.9]}
+    met = {goal["goal"]: goal["met"] for goal in goals(report, "mock", "prism")}
+    assert met["submitCart c=16: mock/Prism throughput >= 1.0"] is True
+    assert met["getOrder c=16: mock/Prism throughput >= 1.0"] is False
+    assert met["getOrder c=16: mock p99 <= Prism p99 (30.0 ms)"] is False
+    assert met["submitCart c=16: every 200 is an order, none twice (held - counted in 0..16)"] is True
+    assert met["mock start-up median < 1.5 s"] is True
+    report.runs[0].orders_held = 1017  # more orders than 200s plus requests in flight: an order was duplicated
+    met = {goal["goal"]: goal["met"] for goal in goals(report, "mock", "prism")}
+    assert met["submitCart c=16: every 200 is an order, none twice (held - counted in 0..16)"] is False
+    assert "| mock | submitCart | 16 | 2,000 |" in markdown(report)
