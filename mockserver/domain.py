@@ -123,7 +123,7 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-@dataclass
+@dataclass(slots=True)
 class Tracking:
     carrier: str
     tracking_number: str
@@ -139,7 +139,7 @@ class Tracking:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     """An order as the mock stores it; `as_json` is the body of GET /orders/{id}."""
 

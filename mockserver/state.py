@@ -119,7 +119,7 @@ class Partners:
         return iter(self._by_digest.values())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SubmitOutcome:
     """The answer to a cart submission: 200 with a body, or 204 with none."""
 
@@ -128,7 +128,7 @@ class SubmitOutcome:
     replayed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
     fingerprint: str
     outcome: SubmitOutcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -207,7 +208,8 @@ def _finite_float(text: str) -> float:
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
+    # Interned keys: an order keeps its cart's objects, and every cart repeats the same few dozen keys.
+    obj = {sys.intern(key): value for key, value in pairs}
     if len(obj) != len(pairs):
         seen: set[str] = set()
         duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
