@@ -81,11 +81,9 @@ def find_wrk() -> str:
     if found:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("bench: wrk not found; installing Debian's package (apt-get install wrk)", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, stdout=subprocess.DEVNULL)
-        if shutil.which("apt-get") and not shutil.which("wrk"):
-            subprocess.run(["apt-get", "update", "-q"], check=False, stdout=subprocess.DEVNULL)
-            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, stdout=subprocess.DEVNULL)
+        print("bench: wrk not found; installing Debian's package (apt-get update, apt-get install wrk)", flush=True)
+        for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "wrk"]):
+            subprocess.run(command, check=False, stdout=subprocess.DEVNULL)
         found = shutil.which("wrk")
         if found:
             return found

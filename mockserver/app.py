@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
+import copy
 from pathlib import Path
-from typing import Any
 
-import yaml
 from connexion import AsyncApp
 from connexion.datastructures import MediaTypeDict
 from connexion.jsonifier import Jsonifier
@@ -16,11 +14,12 @@ from connexion.resolver import Resolver
 
 from mockserver.auth import bearer_handler
 from mockserver.errors import allowed_methods, install_error_handlers
-from mockserver.fastpath import FastPath, submit_body_check
+from mockserver.fastpath import FastPath
 from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.handlers import operation_handlers
 from mockserver.handlers.admin import admin_handlers
 from mockserver.middleware import FaultInjection, RequestJournal
+from mockserver.spec import ADMIN_SPEC, PARTNER_SPEC, SPEC_DIR, load_spec
 from mockserver.state import MockState
 from mockserver.validation import (
     MAX_BODY_BYTES,
@@ -30,9 +29,7 @@ from mockserver.validation import (
     RequireContentType,
 )
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
-PARTNER_SPEC = SPEC_DIR / "partner-api.yaml"
-ADMIN_SPEC = SPEC_DIR / "admin-api.yaml"
+__all__ = ["ADMIN_SPEC", "PARTNER_SPEC", "create_app"]
 BASE_PATH = "/v1"
 ADMIN_BASE_PATH = "/__admin"
 
@@ -61,7 +58,8 @@ def create_app(
     )
     for base_path, spec in specs.items():
         app.add_api(
-            spec.name,
+            # The parsed document rather than the file: connexion would parse it again, with the slow YAML loader.
+            copy.deepcopy(load_spec(spec)),
             base_path=base_path,
             resolver=Resolver(function_resolver=handlers.__getitem__),
             validator_map=validator_map,
@@ -78,16 +76,9 @@ def create_app(
             position=MiddlewarePosition.BEFORE_EXCEPTION,
             state=state,
             jsonifier=jsonifier,
-            body_check=submit_body_check(PARTNER_SPEC),
+            spec_path=PARTNER_SPEC,
             max_body_bytes=max_body_bytes,
         )
-    install_error_handlers(app, allowed_methods({base: _load(spec) for base, spec in specs.items()}))
+    install_error_handlers(app, allowed_methods({base: load_spec(spec) for base, spec in specs.items()}))
     app.mock_state = state
     return app
-
-
-@functools.cache
-def _load(path: Path) -> dict[str, Any]:
-    """A spec file, parsed once per process (create_app runs once per test)."""
-    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return loaded

@@ -26,3 +26,13 @@ def bearer_handler(state: MockState) -> type[BearerSecurityHandler]:
             return admin_token if security_scheme.get("x-realm") == "admin" else partner_token
 
     return MockBearerHandler
+
+
+def authorized_partner(state: MockState, authorization: str | None) -> str | None:
+    """The partner a `Bearer <key>` Authorization header names, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return state.partners.authenticate(token.strip())

@@ -70,11 +70,11 @@ def _with_auth_challenge(status: int, headers: dict[str, str]) -> dict[str, str]
 def api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Errors the mock raises itself."""
     assert isinstance(exc, ApiError)
-    return envelope(exc.status, exc.error, exc.details, api_error_headers(exc))
+    return envelope(exc.status, exc.error, exc.details, report_api_error(exc))
 
 
-def api_error_headers(exc: ApiError) -> dict[str, str]:
-    """Log an error the mock raised itself; the headers its answer carries."""
+def report_api_error(exc: ApiError) -> dict[str, str]:
+    """Log an error the mock raised itself; return the headers its answer carries."""
     logger.info("%s %s", exc.status, exc.error)
     return _with_auth_challenge(exc.status, dict(exc.headers))
 
@@ -107,13 +107,13 @@ def _default_reason(status: int) -> str:
 
 def unexpected_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Anything else: a 500 in the envelope; the traceback goes to the log, never to the client."""
-    return envelope(500, *unexpected_error_envelope(exc))
+    return envelope(500, report_unexpected_error(exc))
 
 
-def unexpected_error_envelope(exc: Exception) -> tuple[str, None]:
-    """Log an unexpected failure with its traceback; the envelope's error and details, which carry neither."""
+def report_unexpected_error(exc: Exception) -> str:
+    """Log an unexpected failure with its traceback; return the envelope's error, which carries neither."""
     logger.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-    return _MESSAGES[500], None
+    return _MESSAGES[500]
 
 
 AllowedMethods = Callable[[str], set[str]]

@@ -13,31 +13,33 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from connexion.json_schema import resolve_refs
 from connexion.jsonifier import Jsonifier
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.auth import authorized_partner
 from mockserver.domain import ApiError
-from mockserver.errors import api_error_headers, envelope_body, unexpected_error_envelope
+from mockserver.errors import envelope_body, report_api_error, report_unexpected_error
+from mockserver.middleware import PARTNER_KEY
+from mockserver.spec import load_spec
 from mockserver.state import MockState
-from mockserver.validation import MAX_BODY_BYTES, MAX_HEADER_BYTES, compiled_check, parse_json_body
+from mockserver.validation import MAX_BODY_BYTES, MAX_HEADER_BYTES, compiled_check, headers_size, parse_json_body
 
 SUBMIT_PATH = "/v1/carts/submit"
 ORDERS_PREFIX = "/v1/orders/"
-_JSON_TYPES = {b"application/json", b"application/json; charset=utf-8", b"application/json;charset=utf-8"}
+_JSON_TYPES = {"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"}
 _WATCHED = {b"authorization", b"content-type", b"content-length", b"transfer-encoding", b"idempotency-key"}
-_MAX_KEY_LENGTH = 255
 
 
 @functools.cache
 def submit_body_schema(spec_path: Path) -> dict[str, Any]:
     """submitCart's body schema with its $refs resolved, as connexion resolves it."""
-    spec = resolve_refs(copy.deepcopy(yaml.safe_load(spec_path.read_text(encoding="utf-8"))))
+    spec = resolve_refs(copy.deepcopy(load_spec(spec_path)))
     schema: dict[str, Any] = spec["paths"]["/carts/submit"]["post"]["requestBody"]["content"]["application/json"]
     return schema["schema"]  # type: ignore[no-any-return]
 
@@ -45,6 +47,13 @@ def submit_body_schema(spec_path: Path) -> dict[str, Any]:
 def submit_body_check(spec_path: Path) -> Callable[[Any], bool] | None:
     """The compiled check of submitCart's body schema (None if the schema ever leaves what it covers)."""
     return compiled_check(submit_body_schema(spec_path))
+
+
+@functools.cache
+def idempotency_key_rule(spec_path: Path) -> tuple[int, re.Pattern[str]]:
+    """The Idempotency-Key header's maximum length and pattern, from the spec (as connexion checks them)."""
+    schema = load_spec(spec_path)["components"]["parameters"]["IdempotencyKey"]["schema"]
+    return schema["maxLength"], re.compile(schema["pattern"])
 
 
 class FastPath:
@@ -55,11 +64,12 @@ class FastPath:
         app: ASGIApp,
         state: MockState,
         jsonifier: Jsonifier,
-        body_check: Callable[[Any], bool] | None,
+        spec_path: Path,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
-        self.app, self.state, self.jsonifier = app, state, jsonifier
-        self.body_check, self.max_body_bytes = body_check, max_body_bytes
+        self.app, self.state, self.jsonifier, self.max_body_bytes = app, state, jsonifier, max_body_bytes
+        self.body_check = submit_body_check(spec_path)
+        self.max_key_length, self.key_pattern = idempotency_key_rule(spec_path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["query_string"]:
@@ -78,7 +88,7 @@ class FastPath:
         headers = _headers(scope)
         if headers is None or not order_id or "/" in order_id:
             return False
-        partner_id = self._partner(headers.get(b"authorization"))
+        partner_id = self._partner(scope, headers)
         if partner_id is None:
             return False
         await self._answer(send, lambda: (200, self.state.read_order(partner_id, order_id)))
@@ -87,13 +97,13 @@ class FastPath:
     async def _submit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """None when answered; otherwise the receive channel to hand on (replaying any body read)."""
         headers = _headers(scope)
-        if headers is None or headers.get(b"content-type", b"").lower() not in _JSON_TYPES:
+        if headers is None or headers.get(b"content-type", "").lower() not in _JSON_TYPES:
             return receive
         declared = headers.get(b"content-length")
         if declared is None or not declared.isdigit() or int(declared) > self.max_body_bytes:
             return receive
-        key = _idempotency_key(headers.get(b"idempotency-key"))
-        partner_id = self._partner(headers.get(b"authorization"))
+        key = self._idempotency_key(headers.get(b"idempotency-key"))
+        partner_id = self._partner(scope, headers)
         if key is False or partner_id is None:
             return receive
         messages, raw = await _read_body(receive, self.max_body_bytes)
@@ -113,18 +123,21 @@ class FastPath:
         await self._answer(send, submit)
         return None
 
-    def _partner(self, authorization: bytes | None) -> str | None:
-        """The partner a `Bearer <key>` header names, or None (the reference then answers 401)."""
-        if authorization is None:
+    def _partner(self, scope: Scope, headers: dict[bytes, str]) -> str | None:
+        """The partner the Authorization header names, or None (connexion then answers 401). Kept in the scope, so
+        that the journal does not hash the key a second time."""
+        partner_id = authorized_partner(self.state, headers.get(b"authorization"))
+        if partner_id is not None:
+            scope[PARTNER_KEY] = partner_id
+        return partner_id
+
+    def _idempotency_key(self, value: str | None) -> str | bool | None:
+        """The key; None when absent; False when connexion must judge it (empty, too long, against the pattern)."""
+        if value is None:
             return None
-        scheme, _, token = authorization.partition(b" ")
-        if scheme.lower() != b"bearer":
-            return None
-        try:
-            key = token.decode("ascii").strip()
-        except UnicodeDecodeError:
-            return None
-        return self.state.partners.authenticate(key) if key else None
+        if not 0 < len(value) <= self.max_key_length or not self.key_pattern.search(value):
+            return False
+        return value
 
     async def _answer(self, send: Send, operation: Callable[[], tuple[int, Any]]) -> None:
         """Run the state's operation and send its answer as the reference would: the JSON body (none for a 204), or
@@ -134,9 +147,9 @@ class FastPath:
             status, payload = operation()
             body = b"" if payload is None else self.jsonifier.dumps(payload).encode("utf-8")
         except ApiError as exc:
-            status, headers, body = exc.status, api_error_headers(exc), envelope_body(exc.error, exc.details)
+            status, headers, body = exc.status, report_api_error(exc), envelope_body(exc.error, exc.details)
         except Exception as exc:  # the reference's catch-all error handler, in this layer
-            status, body = 500, envelope_body(*unexpected_error_envelope(exc))
+            status, body = 500, envelope_body(report_unexpected_error(exc))
         raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
         if body:
             raw_headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -144,29 +157,18 @@ class FastPath:
         await send({"type": "http.response.body", "body": body})
 
 
-def _headers(scope: Scope) -> dict[bytes, bytes] | None:
-    """The headers this layer reads, or None when one of them is repeated or all are too long (left to the
-    reference)."""
-    found: dict[bytes, bytes] = {}
-    size = 0
+def _headers(scope: Scope) -> dict[bytes, str] | None:
+    """The headers this layer reads, decoded as starlette decodes them; None when one of them is repeated or all
+    headers together are over the limit (left to connexion)."""
+    found: dict[bytes, str] = {}
     for name, value in scope["headers"]:
-        size += len(name) + len(value)
         if name in _WATCHED:
             if name in found:
                 return None
-            found[name] = value
-    if b"transfer-encoding" in found or size > MAX_HEADER_BYTES:
+            found[name] = value.decode("latin-1")
+    if b"transfer-encoding" in found or headers_size(scope) > MAX_HEADER_BYTES:
         return None
     return found
-
-
-def _idempotency_key(value: bytes | None) -> str | bool | None:
-    """The key; None when absent; False when the reference must judge it (empty, too long, not printable ASCII)."""
-    if value is None:
-        return None
-    if not 0 < len(value) <= _MAX_KEY_LENGTH or not all(0x20 <= byte <= 0x7E for byte in value):
-        return False
-    return value.decode("ascii")
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:

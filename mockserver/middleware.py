@@ -10,12 +10,14 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.auth import authorized_partner
 from mockserver.control import JournalEntry
 from mockserver.state import MockState
 
 logger = logging.getLogger("mockserver")
 PARTNER_PREFIX = "/v1/"
 FAULT_KEY = "jafarshop.fault"
+PARTNER_KEY = "jafarshop.partner"
 _ERROR_STATUSES = {400, 413, 415, 422}
 
 
@@ -110,18 +112,11 @@ class RequestJournal:
             path=scope["path"],
             status=status,
             operation=partner_operation(scope),
-            partner_id=self._partner(headers.get("authorization")),
+            # The fast path leaves the partner it authenticated; otherwise the key is resolved here (never stored).
+            partner_id=scope.get(PARTNER_KEY) or authorized_partner(self.state, headers.get("authorization")),
             idempotency_key=headers.get("idempotency-key") or None,
             errors=errors,
             fault=scope.get(FAULT_KEY),
         )
         with self.state.lock:
             self.state.journal.record(entry)
-
-    def _partner(self, authorization: str | None) -> str | None:
-        if not authorization:
-            return None
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return self.state.partners.authenticate(token.strip())

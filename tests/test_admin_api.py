@@ -353,6 +353,18 @@ def test_faults_and_journal_cost_nothing_when_unused(default_fixtures: Fixtures,
     assert CountingState.authentications == 10  # only the security check: the journal did not resolve the key
 
 
+def test_the_journal_reuses_the_partner_the_fast_path_authenticated(
+    default_fixtures: Fixtures, mixed_cart: dict[str, Any]
+) -> None:
+    CountingState.authentications = 0
+    state = CountingState(default_fixtures)
+    with create_app(state).test_client() as client:
+        for _ in range(10):
+            client.post(SUBMIT, json=mixed_cart, headers=auth())
+    assert CountingState.authentications == 10  # one SHA-256 of the key per request, not two
+    assert [entry["partner_id"] for entry in state.journal.query()] == ["partner-a"] * 10
+
+
 # --- the admin token --------------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,15 +31,10 @@ CART = json.dumps(load_cart("guide-mixed-cart")).encode()
 
 
 @pytest.fixture(params=[True, False], ids=["fast-path", "connexion-only"])
-def server(request: pytest.FixtureRequest, default_fixtures: Fixtures) -> Iterator[LoadTarget]:
+def server(request: pytest.FixtureRequest, default_fixtures: Fixtures) -> Iterator[LiveServer]:
     state = MockState(default_fixtures)
     with serve(create_app(state, fast_path=request.param)) as url:
-        yield LoadTarget(url=url, state=state, fast_path=request.param)
-
-
-@dataclass
-class LoadTarget(LiveServer):
-    fast_path: bool = True
+        yield LiveServer(url=url, state=state)
 
 
 def _headers(key: str = KEY_A, **extra: str) -> dict[str, str]:
@@ -77,7 +71,7 @@ def _post(connection: http.client.HTTPConnection, path: str, headers: dict[str, 
 # --- concurrency ---------------------------------------------------------------------------------------------------
 
 
-def test_200_concurrent_submits_with_one_key_make_one_order_and_identical_answers(server: LoadTarget) -> None:
+def test_200_concurrent_submits_with_one_key_make_one_order_and_identical_answers(server: LiveServer) -> None:
     path = urlsplit(server.url).path + "/carts/submit"
     answers = _at_once(200, lambda _, c: _post(c, path, _headers(**{"Idempotency-Key": "same-key-200"})), server.url)
     assert {status for status, _ in answers} == {200}
@@ -85,7 +79,7 @@ def test_200_concurrent_submits_with_one_key_make_one_order_and_identical_answer
     assert len(server.state.orders) == 1
 
 
-def test_200_concurrent_submits_with_distinct_keys_make_200_orders(server: LoadTarget) -> None:
+def test_200_concurrent_submits_with_distinct_keys_make_200_orders(server: LiveServer) -> None:
     path = urlsplit(server.url).path + "/carts/submit"
     answers = _at_once(200, lambda n, c: _post(c, path, _headers(**{"Idempotency-Key": f"k{n}"})), server.url)
     assert {status for status, _ in answers} == {200}
@@ -256,7 +250,7 @@ def _send(url: str, method: str, path: str, headers: dict[str, str] | None, body
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_input_gets_its_documented_status_and_the_envelope(server: LoadTarget, name: str) -> None:
+def test_hostile_input_gets_its_documented_status_and_the_envelope(server: LiveServer, name: str) -> None:
     method, path, headers, body, expected = HOSTILE[name]
     status, answer = _send(server.url, method, path, headers, body)
     assert status == expected, answer[:300]
