@@ -1,4 +1,4 @@
-"""`python -m mockserver`: serve the mock with uvicorn."""
+"""`python -m mockserver` (`jafarshop-mock`): serve the mock (granian embedded; see mockserver/server.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from mockserver.state import (
 )
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+SERVERS = ("granian", "uvicorn")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
         "with the same bytes several times quicker (env JAFARSHOP_MOCK_NO_FAST_PATH=1; for comparisons)",
     )
     parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default=os.environ.get("JAFARSHOP_MOCK_SERVER", "granian"),
+        help="HTTP server: granian (default) or uvicorn, the stack before 0.2 kept for `make bench` comparisons; "
+        "uvicorn drops the body of requests that offer an h2c upgrade, as Java's HttpClient does "
+        "(env JAFARSHOP_MOCK_SERVER)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=LOG_LEVELS,
         default=os.environ.get("JAFARSHOP_MOCK_LOG_LEVEL", "info"),
@@ -116,8 +125,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FixtureError as exc:
         print(f"mockserver: bad fixtures: {exc}", file=sys.stderr)
         return 2
-
-    import uvicorn
 
     from mockserver.app import create_app
 
@@ -145,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(state, fast_path=not args.no_fast_path)
     # Bind first so that the banner shows the real port, also for --port 0.
     try:
-        sock = socket.create_server((args.host, args.port), reuse_port=False)
+        sock = socket.create_server((args.host, args.port), backlog=1024)
     except OSError as exc:
         print(
             f"mockserver: cannot listen on {args.host}:{args.port}: {exc.strerror} (choose another --port)",
@@ -167,8 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # connections, 6 ms with these settings; `make bench`). Fewer young collections, and start-up objects frozen.
     gc.set_threshold(50_000, 20, 100)
     gc.freeze()
-    config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1)
-    # uvicorn re-raises Ctrl-C after its clean shutdown; the user asked to stop, so no traceback.
-    with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(config).run(sockets=[sock])
+    if args.server == "uvicorn":
+        import uvicorn
+
+        config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1)
+        # uvicorn re-raises Ctrl-C after its clean shutdown; the user asked to stop, so no traceback.
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run(sockets=[sock])
+        return 0
+    from mockserver.server import run
+
+    run(app, sock, log_level=args.log_level)
+    print("JafarShop mock: stopped", flush=True)
     return 0

@@ -458,7 +458,9 @@ BY_NAME = {defect.name: defect for defect in DEFECTS}
 
 
 if __name__ == "__main__":
-    import uvicorn
+    import socket
+
+    from mockserver.server import run
 
     if len(sys.argv) < 2 or sys.argv[1] not in BY_NAME:
         print(
@@ -466,4 +468,7 @@ if __name__ == "__main__":
             + "\n".join(f"  {d.name}: {d.breaks}" for d in DEFECTS)
         )
         raise SystemExit(2)
-    uvicorn.run(BY_NAME[sys.argv[1]].build(), host="127.0.0.1", port=int(sys.argv[2]) if len(sys.argv) > 2 else 8080)
+    run(
+        BY_NAME[sys.argv[1]].build(),
+        socket.create_server(("127.0.0.1", int(sys.argv[2]) if len(sys.argv) > 2 else 8080)),
+    )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from connexion import AsyncApp
 from starlette.testclient import TestClient
 
 from mockserver import MockState, create_app
 from mockserver.fixtures import DEFAULT_FIXTURES, Fixtures, load_fixtures
+from mockserver.server import background
 
 ROOT = Path(__file__).resolve().parent.parent
 CARTS = ROOT / "fixtures" / "carts"
@@ -77,25 +75,14 @@ class LiveServer:
 
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on 127.0.0.1 and a free port, in a thread; yield its /v1 base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the server did not start within 10 s")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    """Serve an ASGI app on 127.0.0.1 and a free port, in a thread, with the server the command line uses; yield its
+    /v1 base URL."""
+    with background(app) as base:
+        yield f"{base}/v1"
 
 
 @pytest.fixture
 def live_server(state: MockState) -> Iterator[LiveServer]:
-    """The mock served by uvicorn on a free port, over the test's `state`."""
+    """The mock served on a free port, over the test's `state`."""
     with serve(create_app(state)) as url:
         yield LiveServer(url=url, state=state)

@@ -160,7 +160,7 @@ def test_sustained_mixed_load_loses_and_duplicates_nothing(flags: list[str]) -> 
         process.communicate(timeout=10)
     total = sum(counts.values())
     print(f"sustained load {flags or 'fast path'}: {total} requests in 5 s ({total / 5:.0f}/s): {counts}")
-    assert problems == []
+    assert problems == [], problems[:5]
     confirmed = {json.loads(first)["supplier_order_id"] for _, first in created.values()}
     assert len(held) == len(set(held)) == len(confirmed) == counts["submit"]
     assert set(held) == confirmed
@@ -213,7 +213,11 @@ HOSTILE: dict[str, tuple[str, str, dict[str, str] | None, bytes | None, int]] = 
     "Authorization not Bearer": ("POST", SUBMIT, {"Authorization": f"Basic {KEY_A}"}, CART, 401),
     "Authorization key of SQL": ("POST", SUBMIT, {"Authorization": "Bearer ' OR '1'='1"}, CART, 401),
     "headers 40 KB (one header)": ("POST", SUBMIT, {"X-Padding": "x" * 40_000}, CART, 400),
-    "headers 40 KB (2,000 headers)": ("POST", SUBMIT, {f"X-H{n}": "v" * 16 for n in range(2000)}, CART, 400),
+    # More than 100 header fields: the HTTP server (granian, hyper's fixed limit) answers 431 with no body, before the
+    # app sees the request; documented in the spec's x-contract-decisions.
+    "headers 40 KB (2,000 headers)": ("POST", SUBMIT, {f"X-H{n}": "v" * 16 for n in range(2000)}, CART, 431),
+    "headers 101 fields": ("POST", SUBMIT, {f"X-H{n}": "v" for n in range(101)}, CART, 431),
+    "headers 90 fields": ("POST", SUBMIT, {f"X-H{n}": "v" for n in range(90)}, CART, 200),
     "Idempotency-Key 256 chars": ("POST", SUBMIT, {"Idempotency-Key": "k" * 256}, CART, 400),
     "Idempotency-Key 20 KB": ("POST", SUBMIT, {"Idempotency-Key": "k" * 20_000}, CART, 400),
     "Idempotency-Key control chars": ("POST", SUBMIT, {"Idempotency-Key": "a\tb"}, CART, 400),
@@ -254,6 +258,13 @@ def test_hostile_input_gets_its_documented_status_and_the_envelope(server: LiveS
     method, path, headers, body, expected = HOSTILE[name]
     status, answer = _send(server.url, method, path, headers, body)
     assert status == expected, answer[:300]
+    if status == 200:  # within every limit: an order, and nothing else to check here
+        assert len(server.state.orders) == 1
+        return
+    if status == 431:  # answered by the HTTP server itself, which writes no body
+        assert answer == b""
+        assert _send(server.url, "POST", SUBMIT, None, CART)[0] == 200
+        return
     envelope: Any = json.loads(answer)
     assert isinstance(envelope.get("error"), str) and envelope["error"]
     assert set(envelope) <= {"error", "details"}
