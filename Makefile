@@ -8,7 +8,7 @@ PORT ?= 8080
 FIXTURES ?= fixtures/default.yaml
 LOG_LEVEL ?= info
 
-.PHONY: help venv mock test contract bench check lint lint-spec format clean
+.PHONY: help venv mock test contract clients bench check lint lint-spec format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,10 @@ mock: $(STAMP) ## start the mock on $(HOST):$(PORT) with $(FIXTURES)
 
 test: $(STAMP) ## run every test of the kit
 	$(BIN)/python -m pytest
+
+clients: $(STAMP) ## run the guide's five client examples (cURL, Python, Node, PHP, Java) against a live mock
+	bash scripts/install-client-runtimes
+	$(BIN)/python -m pytest tests/test_guide_clients.py -v
 
 contract: $(STAMP) ## verify the JAFARSHOP_BASE_URL target (or a mock it starts) against the contract
 	$(BIN)/python -m contract_tests $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(MAX_ORDERS),--max-orders $(MAX_ORDERS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))

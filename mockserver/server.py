@@ -48,8 +48,8 @@ def adapted(app: Any) -> Any:
       keeps its routing result there, so concurrent requests overwrote each other's (reads answered 403 to their
       owner, handlers got another operation's arguments; tests/test_load.py caught it);
     - a body the app did not read (a 413 answered from Content-Length, a 401) is read and dropped before the answer,
-      up to DRAIN_BYTES: granian would otherwise close the connection while the client is still sending, and a client that
-      reads the answer only once it has sent everything (Python's http.client) sees a broken pipe, not the 413."""
+      up to DRAIN_BYTES: granian would otherwise close the connection while the client is still sending, and a client
+      that reads the answer only once it has sent everything (Python's http.client) sees a broken pipe, not the 413."""
 
     async def app_for_granian(scope: Any, receive: Any, send: Any) -> None:
         scope["extensions"] = dict(scope.get("extensions") or ())
