@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.stacks import PROTOCOLS, h2c_offer_keeps_body
+
 ROOT = Path(__file__).resolve().parent.parent
 CART = ROOT / "fixtures" / "carts" / "guide-mixed-cart.json"
 SPEC = ROOT / "openapi" / "partner-api.yaml"
@@ -70,6 +72,8 @@ class Report:
     startup_s: dict[str, list[float]] = field(default_factory=dict)
     memory: dict[str, Any] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    # Whether each mock answers 200 to a submit offering an h2c upgrade (as Java's HttpClient sends it).
+    h2c_body_kept: dict[str, bool] = field(default_factory=dict)
     goals: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -172,6 +176,10 @@ def serve(name: str, command: list[str], base: str) -> Iterator[Server]:
 
 def mock_command(port: int, *extra: str) -> list[str]:
     return [sys.executable, "-m", "mockserver", "--port", str(port), "--log-level", "warning", *extra]
+
+
+def stack_command(stack: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "bench.stacks", stack, str(port)]
 
 
 def prism_command(prism: list[str], port: int) -> list[str]:
@@ -332,6 +340,9 @@ def goals(report: Report, mock: str, prism: str) -> list[dict[str, Any]]:
             found.append({"goal": f"{operation} c={count}: every 200 is an order, none twice (held - counted in "
                           f"0..{count})", "value": lost_or_extra,
                           "met": 0 <= lost_or_extra <= count and bool(run.orders_unique)})  # fmt: skip
+    if mock in report.h2c_body_kept:
+        found.append({"goal": "a submit offering an h2c upgrade keeps its body (Java clients)",
+                      "value": report.h2c_body_kept[mock], "met": report.h2c_body_kept[mock]})  # fmt: skip
     startup = report.startup_s.get(mock)
     if startup:
         median = statistics.median(startup)
@@ -364,6 +375,9 @@ def markdown(report: Report) -> str:
             f"orders ({memory['kb_per_order']} KB an order, filled in {memory['fill_seconds']} s; next submit "
             f"503 'order store full': {memory['store_full_after']})"
         )
+    if report.h2c_body_kept:
+        kept = [f"{name} {'yes' if ok else 'NO (400)'}" for name, ok in report.h2c_body_kept.items()]
+        lines.append("Submit offering an h2c upgrade (Java's HttpClient) answered 200: " + ", ".join(kept))
     for name, reason in report.skipped.items():
         lines.append(f"Not run: {name}: {reason}")
     lines += ["", "| goal | value | met |", "|---|---|---|"]
@@ -410,6 +424,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-prism", action="store_true", help="measure the mock only")
     parser.add_argument("--no-reference", action="store_true", help="skip the mock with --no-fast-path")
     parser.add_argument(
+        "--compare-stacks",
+        action="store_true",
+        help=f"also serve the mock on the stacks it was compared with ({', '.join(PROTOCOLS)}; bench/stacks.py)",
+    )
+    parser.add_argument(
         "--output", type=Path, default=ROOT / "reports", help="folder for bench.json and bench.md (default reports/)"
     )
     args = parser.parse_args(argv)
@@ -425,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     targets: list[tuple[str, Any]] = [("mock", lambda port: mock_command(port))]
     if not args.no_reference:
         targets.append(("mock --no-fast-path", lambda port: mock_command(port, "--no-fast-path")))
+    if args.compare_stacks:
+        targets += [(f"mock on {stack}", lambda port, stack=stack: stack_command(stack, port)) for stack in PROTOCOLS]
     if prism is not None:
         targets.append(("prism", lambda port: prism_command(prism, port)))
     print(f"bench: {args.duration:g} s per run, connections {connections}", flush=True)
@@ -435,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             base = f"http://127.0.0.1:{port}" + ("" if name == "prism" else "/v1")
             with serve(name, command(port), base) as server:
                 report.startup_s[name].append(round(server.startup_s, 3))
+                if attempt == 0 and name != "prism":
+                    report.h2c_body_kept[name] = h2c_offer_keeps_body(base, CART.read_bytes(), KEY)
                 if attempt == 0:
                     report.runs += load_runs(binary, server, connections, args.duration, is_mock=name != "prism")
     if args.orders:

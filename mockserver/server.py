@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -40,6 +41,15 @@ class _QuietGranian(logging.Filter):
         return record.levelno >= logging.ERROR or (
             record.levelno >= logging.WARNING and "experimental" not in record.getMessage()
         )
+
+
+def tune_gc() -> None:
+    """Process-wide GC settings for a long-lived mock; call once the app is built, before serving."""
+    # Orders and idempotency records are long-lived and free of cycles, yet each full collection of the cyclic GC
+    # walks them all: with tens of thousands of orders that was a pause of tens of ms (submit p99 37 ms at 16
+    # connections, 6 ms with these settings; `make bench`). Fewer young collections, and start-up objects frozen.
+    gc.set_threshold(50_000, 20, 100)
+    gc.freeze()
 
 
 def adapted(app: Any) -> Any:
