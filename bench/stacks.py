@@ -26,7 +26,7 @@ from mockserver.server import tune_gc
 _OFFER_TOKENS = {b"upgrade", b"http2-settings"}
 
 
-class H2cIgnoringProtocol(HttpToolsProtocol):  # type: ignore[misc]
+class H2cIgnoringProtocol(HttpToolsProtocol):
     """httptools that ignores an upgrade it does not take (RFC 9110 section 7.8) instead of losing the body.
 
     llhttp treats every byte after the head of an upgrade request as the new protocol's, so the body never reaches
