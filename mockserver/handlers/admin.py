@@ -1,7 +1,10 @@
-"""The admin API (/__admin): lifecycle, runtime data, faults, journal, reset. Handlers named after operationIds."""
+"""The admin API (/__admin): health, lifecycle, runtime data, faults, journal, reset. Handlers named after
+operationIds."""
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +16,16 @@ from mockserver.domain import NotFound, Status, Tracking
 from mockserver.state import MockState
 
 Handler = Callable[..., Any]
+DISTRIBUTION = "jafarshop-contract-kit"
+
+
+@functools.cache
+def kit_version() -> str:
+    """The installed kit's version, or "unknown" when it runs from a checkout that was never installed."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _admin_view(order: Any) -> dict[str, Any]:
@@ -24,6 +37,9 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
 
     def no_content() -> Response:
         return Response(status_code=204)
+
+    async def getHealth() -> Any:
+        return {"status": "ok", "version": kit_version()}, 200  # no token: `security: []` in the spec
 
     async def listOrders(partner_id: str | None = None, status: str | None = None) -> Any:
         with state.lock:
@@ -125,6 +141,7 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
         return no_content()
 
     return {
+        "getHealth": getHealth,
         "listOrders": listOrders,
         "confirmOrder": transition(Status.CONFIRMED),
         "rejectOrder": transition(Status.REJECTED),
