@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
+import ipaddress
 import os
 import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from mockserver.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
@@ -22,13 +25,15 @@ from mockserver.state import (
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 SERVERS = ("granian", "uvicorn")
+ADMIN_TOKEN_ENV = "JAFARSHOP_MOCK_ADMIN_TOKEN"
+ALLOW_DEMO_ENV = "JAFARSHOP_MOCK_ALLOW_DEMO_ADMIN_TOKEN"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with environment variables as fallbacks (string defaults go through each option's
     `type`, so a bad variable is reported by argparse like a bad flag)."""
     parser = argparse.ArgumentParser(
-        prog="python -m mockserver",
+        prog="jafarshop-mock",
         description=(
             "A stateful mock of the JafarShop B2B partner API, for building and testing a partner integration. "
             "Orders, idempotency records and SKU mappings live in memory and start from the fixtures file."
@@ -37,13 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
             "The partner API is served under /v1 (POST /v1/carts/submit, GET /v1/orders/{id}); "
             "Swagger UI at /v1/ui/ and the spec at /v1/openapi.json. "
             "Demo keys are in the fixtures file (default: demo-key-partner-a, demo-key-partner-b). "
-            "The admin API (lifecycle, SKUs, partners, faults, journal, reset) is under /__admin."
+            "The admin API (lifecycle, SKUs, partners, faults, journal, reset) is under /__admin; "
+            "GET /__admin/health needs no token. "
+            "On an address other machines can reach (anything but 127.0.0.0/8, ::1 and localhost; 0.0.0.0 too) "
+            "the mock refuses to start with the public demo admin token: give --admin-token or "
+            f"{ADMIN_TOKEN_ENV} (or --allow-demo-admin-token). Same as `python -m mockserver`."
         ),
     )
     parser.add_argument(
         "--host",
         default=os.environ.get("JAFARSHOP_MOCK_HOST", "127.0.0.1"),
-        help="address to listen on (env JAFARSHOP_MOCK_HOST; default %(default)s)",
+        help="address to listen on (env JAFARSHOP_MOCK_HOST; default %(default)s, this machine only); 0.0.0.0 or "
+        "another non-loopback address makes the mock reachable from other machines and needs an admin token of "
+        "your own",
     )
     parser.add_argument(
         "--port",
@@ -58,9 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--admin-token",
-        default=os.environ.get("JAFARSHOP_MOCK_ADMIN_TOKEN"),
-        help="Bearer token of the admin API under /__admin (env JAFARSHOP_MOCK_ADMIN_TOKEN; default: the fixtures' "
-        "admin_token, else demo-admin-token)",
+        default=None,  # the environment is read in main(), so that the banner can say where the token came from
+        help=f"Bearer token of the admin API under /__admin, at least 8 characters (env {ADMIN_TOKEN_ENV}; default: "
+        f"the fixtures' admin_token, else {DEFAULT_ADMIN_TOKEN}). Required when --host is not a loopback address "
+        "and the token would otherwise be the public demo one (or pass --allow-demo-admin-token)",
+    )
+    parser.add_argument(
+        "--allow-demo-admin-token",
+        action="store_true",
+        default=os.environ.get(ALLOW_DEMO_ENV, "") not in ("", "0"),
+        help=f"start on a non-loopback --host (such as 0.0.0.0) even with the public demo admin token "
+        f"{DEFAULT_ADMIN_TOKEN}, which anyone who can reach the mock could then use; only for a throwaway "
+        f"container or a private network (env {ALLOW_DEMO_ENV}=1)",
     )
     parser.add_argument(
         "--journal-size",
@@ -117,6 +137,74 @@ def _mask(secret: str) -> str:
     return "*" * max(len(secret) - 4, 4) + secret[-4:]
 
 
+@dataclass(frozen=True)
+class AdminToken:
+    """The admin token in use and where it came from, decided as MockState would: --admin-token, then the
+    environment, then the fixtures' admin_token, then the demo default."""
+
+    value: str
+    source: str  # "--admin-token", ADMIN_TOKEN_ENV, "fixtures" or "demo"
+
+    @classmethod
+    def choose(cls, option: str | None, fixtures_token: str | None) -> AdminToken:
+        if option is not None:
+            return cls(option, "--admin-token")
+        from_env = os.environ.get(ADMIN_TOKEN_ENV)
+        if from_env is not None:
+            return cls(from_env, ADMIN_TOKEN_ENV)
+        if fixtures_token is not None and fixtures_token != DEFAULT_ADMIN_TOKEN:
+            return cls(fixtures_token, "fixtures")
+        return cls(DEFAULT_ADMIN_TOKEN, "demo")
+
+    @property
+    def is_demo(self) -> bool:
+        """The public demo token, wherever it came from (it is in this repository for anyone to read)."""
+        return self.value == DEFAULT_ADMIN_TOKEN
+
+    def banner(self) -> str:
+        """For the banner: a token from the fixtures file (or the demo default) is shown, it is in a file anyone here
+        can read; one given on the command line or in the environment is a real secret, masked like the partner keys."""
+        if self.source == "demo":
+            return f"{self.value} (the public demo default)"
+        if self.source == "fixtures":
+            return f"{self.value} (from the fixtures file)"
+        if self.source == ADMIN_TOKEN_ENV:
+            return f"{_mask(self.value)} (from the environment, {ADMIN_TOKEN_ENV})"
+        return f"{_mask(self.value)} (from --admin-token)"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on `host` keeps the mock on this machine: 127.0.0.0/8, ::1 (also as ::ffff:127.x) or
+    localhost. 0.0.0.0, ::, "" (every interface) and any other address or name are not; a name counts as loopback
+    only when every address it resolves to is."""
+    name = host.strip().strip("[]")
+    if name.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return _is_loopback_ip(name)
+    except ValueError:
+        pass  # a host name
+    if not name:
+        return False
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)}
+    except OSError:
+        return False
+    return bool(addresses) and all(_is_loopback_ip(str(address)) for address in addresses)
+
+
+def _where(host: str) -> str:
+    everywhere = host.strip("[]") in ("", "0.0.0.0", "::")
+    return (host or '""') + " (every interface)" if everywhere else host
+
+
+def _is_loopback_ip(text: str) -> bool:
+    address = ipaddress.ip_address(text.split("%", 1)[0])  # no IPv6 zone
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, load fixtures (exit 2 with a clear message when they are bad), serve until stopped."""
     args = build_parser().parse_args(argv)
@@ -138,12 +226,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not ok:
             print(f"mockserver: {name} must be {rule}", file=sys.stderr)
             return 2
-    if args.admin_token is not None and (len(args.admin_token) < 8 or " " in args.admin_token):
-        print("mockserver: --admin-token must be at least 8 characters without spaces", file=sys.stderr)
+    token = AdminToken.choose(args.admin_token, fixtures.admin_token)
+    if token.source in ("--admin-token", ADMIN_TOKEN_ENV) and (len(token.value) < 8 or " " in token.value):
+        print(f"mockserver: {token.source} must be at least 8 characters without spaces", file=sys.stderr)
+        return 2
+    local = is_loopback(args.host)
+    if not local and token.is_demo and not args.allow_demo_admin_token:
+        print(
+            f"mockserver: refusing to listen on {_where(args.host)}, which other machines can reach, with the public "
+            f"demo admin token {DEFAULT_ADMIN_TOKEN}: give a secret one with --admin-token or {ADMIN_TOKEN_ENV}, "
+            f"or pass --allow-demo-admin-token ({ALLOW_DEMO_ENV}=1) for a throwaway container",
+            file=sys.stderr,
+        )
         return 2
     state = MockState(
         fixtures,
-        admin_token=args.admin_token,
+        admin_token=token.value,
         journal_size=args.journal_size,
         max_orders=args.max_orders,
         max_idempotency_records=args.max_idempotency_keys,
@@ -152,23 +250,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(state, fast_path=not args.no_fast_path)
     # Bind first so that the banner shows the real port, also for --port 0.
     try:
-        sock = socket.create_server((args.host, args.port), backlog=1024)
+        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET  # --host :: or ::1 as well as IPv4
+        sock = socket.create_server((args.host.strip("[]"), args.port), family=family, backlog=1024)
     except OSError as exc:
-        print(
-            f"mockserver: cannot listen on {args.host}:{args.port}: {exc.strerror} (choose another --port)",
-            file=sys.stderr,
-        )
+        hint = "choose another --port" if exc.errno in (errno.EADDRINUSE, errno.EACCES) else "check --host"
+        print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc.strerror} ({hint})", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
-    base = f"http://{host}:{port}"
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    base = f"http://{address}"
     print(f"JafarShop mock: partner API {base}/v1  (Swagger UI {base}/v1/ui/)", flush=True)
+    if local and is_loopback(host):
+        print(f"  local only: {address} is a loopback address; other machines cannot reach the mock", flush=True)
+    else:
+        demo = ", with the public demo admin token (--allow-demo-admin-token)" if token.is_demo else ""
+        print(f"  reachable from other machines on {address}{demo}", flush=True)
     print(f"  fixtures {fixtures.source}: {len(fixtures.catalogue)} mapped SKUs, partners:", flush=True)
     for partner in fixtures.partners:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
-    # A token from the fixtures file (or the demo default) is shown: it is in a file anyone here can read. One given
-    # on the command line or in the environment is a real secret: masked, like the partner keys.
-    admin_token = _mask(args.admin_token) if args.admin_token else fixtures.admin_token or DEFAULT_ADMIN_TOKEN
-    print(f"  admin API {base}/__admin  (Swagger UI {base}/__admin/ui/)  token: {admin_token}", flush=True)
+    print(f"  admin API {base}/__admin  (Swagger UI {base}/__admin/ui/)  token: {token.banner()}", flush=True)
     # Orders and idempotency records are long-lived and free of cycles, yet each full collection of the cyclic
     # GC walks them all: with tens of thousands of orders that was a pause of tens of ms (submit p99 37 ms at 16
     # connections, 6 ms with these settings; `make bench`). Fewer young collections, and start-up objects frozen.

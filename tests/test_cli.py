@@ -1,36 +1,72 @@
-"""`python -m mockserver`: help, bad fixtures, a real start and stop, and no API key in any output."""
+"""`python -m mockserver` (`jafarshop-mock`): help, bad fixtures, a real start and stop, no API key in any output,
+and no start on an address other machines can reach with the public demo admin token."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from mockserver.cli import is_loopback
 from tests.conftest import KEY_A, KEY_B, ROOT
 
 pytestmark = pytest.mark.live
+# Every interface (0.0.0.0, ::, "") and 192.0.2.10 (TEST-NET-1: never this machine's, refused before any bind).
+REFUSED_HOSTS = ["0.0.0.0", "::", "192.0.2.10", ""]
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without any JAFARSHOP_MOCK_* setting of the person running the tests, plus `extra`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("JAFARSHOP_MOCK_")}, **extra}
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=30, cwd=ROOT
-    )
+        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=30, cwd=ROOT,
+        env=env or clean_env(),
+    )  # fmt: skip
+
+
+@contextmanager
+def started(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """The mock on a free port: the process and its banner (up to the admin API line); stopped on exit."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", "0", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env or clean_env(),
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        banner = ""
+        while "admin API" not in banner:
+            line = process.stdout.readline()
+            assert line, f"the mock stopped before its banner was complete: {banner}"
+            banner += line
+        yield process, banner
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.communicate(timeout=10)
 
 
 def test_help_documents_every_option() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
     for option in ["--host", "--port", "--fixtures", "--log-level", "--admin-token", "--journal-size", "--max-orders",
-                   "--max-idempotency-keys", "--idempotency-ttl", "127.0.0.1",
-                   "8080", "/v1/ui/", "/__admin"]:  # fmt: skip
+                   "--max-idempotency-keys", "--idempotency-ttl", "--allow-demo-admin-token",
+                   "JAFARSHOP_MOCK_ALLOW_DEMO_ADMIN_TOKEN", "127.0.0.1", "8080", "/v1/ui/", "/__admin",
+                   "/__admin/health"]:  # fmt: skip
         assert option in result.stdout
+    assert result.stdout.startswith("usage: jafarshop-mock ")
 
 
 def test_bad_fixtures_stop_start_up_with_file_and_field(tmp_path: Path) -> None:
@@ -46,12 +82,7 @@ def test_bad_fixtures_stop_start_up_with_file_and_field(tmp_path: Path) -> None:
     ("variable", "option"), [("JAFARSHOP_MOCK_PORT", "--port"), ("JAFARSHOP_MOCK_MAX_ORDERS", "--max-orders")]
 )
 def test_a_bad_environment_variable_is_a_usage_error_not_a_traceback(variable: str, option: str) -> None:
-    import os
-
-    result = subprocess.run(
-        [sys.executable, "-m", "mockserver"], capture_output=True, text=True, timeout=30, cwd=ROOT,
-        env={**os.environ, variable: "lots"},
-    )  # fmt: skip
+    result = run_cli(env=clean_env(**{variable: "lots"}))
     assert result.returncode == 2
     assert f"argument {option}: invalid int value: 'lots'" in result.stderr and "Traceback" not in result.stderr
 
@@ -62,17 +93,98 @@ def test_missing_fixtures_file_is_named(tmp_path: Path) -> None:
 
 
 def test_an_admin_token_given_on_the_command_line_is_masked_in_the_banner() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", "0", "--admin-token", "s3cret-admin-token-42"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        banner = "".join(process.stdout.readline() for _ in range(5))
-    finally:
-        process.terminate()
-        process.communicate(timeout=5)
-    assert "/__admin" in banner and "*n-42" in banner and "s3cret-admin-token-42" not in banner
+    with started("--admin-token", "s3cret-admin-token-42") as (_, banner):
+        pass
+    assert "/__admin" in banner and "*n-42 (from --admin-token)" in banner and "s3cret-admin-token-42" not in banner
+    assert "local only" in banner
+
+
+# --- issue 13: safe when the mock leaves the laptop -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost", "LocalHost"])
+def test_loopback_addresses(host: str) -> None:
+    assert is_loopback(host)
+
+
+@pytest.mark.parametrize("host", [*REFUSED_HOSTS, "[::]", "10.0.0.1", "fe80::1", "nosuchhost.invalid"])
+def test_addresses_other_machines_can_reach(host: str) -> None:
+    assert not is_loopback(host)
+
+
+@pytest.mark.parametrize("host", REFUSED_HOSTS)
+def test_a_reachable_address_with_the_demo_admin_token_stops_start_up_with_one_line_saying_how_to_go_on(
+    host: str,
+) -> None:
+    started_at = time.monotonic()
+    result = run_cli("--host", host, "--port", "0")
+    assert result.returncode == 2
+    assert result.stdout == ""  # no banner: no server started
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    for needed in ["demo admin token", "--admin-token", "JAFARSHOP_MOCK_ADMIN_TOKEN", "--allow-demo-admin-token"]:
+        assert needed in lines[0]
+    assert "Traceback" not in result.stderr
+    assert time.monotonic() - started_at < 10
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--admin-token", "demo-admin-token"],  # given explicitly, it is still the public one
+        [],  # a fixtures file without admin_token: the demo default
+    ],
+    ids=["explicit-demo-token", "fixtures-without-token"],
+)
+def test_the_demo_token_from_anywhere_is_refused_on_a_reachable_address(tmp_path: Path, args: list[str]) -> None:
+    fixtures = tmp_path / "no-token.yaml"
+    fixtures.write_text((ROOT / "fixtures" / "default.yaml").read_text().replace("admin_token:", "# admin_token:"))
+    result = run_cli("--host", "0.0.0.0", "--port", "0", "--fixtures", str(fixtures), *args)
+    assert result.returncode == 2 and result.stdout == "" and len(result.stderr.splitlines()) == 1
+
+
+def test_the_allow_flag_starts_on_every_interface_and_the_banner_says_so() -> None:
+    with started("--host", "0.0.0.0", "--allow-demo-admin-token") as (process, banner):
+        match = re.search(r"reachable from other machines on 0\.0\.0\.0:(\d+)", banner)
+        assert match, banner
+        port = int(match.group(1))
+        assert port != 0 and "public demo admin token" in match.string
+        assert "token: demo-admin-token (the public demo default)" in banner
+        assert "local only" not in banner
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/__admin/health", timeout=5) as answer:
+            assert answer.status == 200
+        assert process.poll() is None
+
+
+def test_the_allow_flag_can_come_from_the_environment() -> None:
+    env = clean_env(JAFARSHOP_MOCK_ALLOW_DEMO_ADMIN_TOKEN="1", JAFARSHOP_MOCK_HOST="0.0.0.0")
+    with started(env=env) as (_, banner):
+        assert "reachable from other machines on 0.0.0.0:" in banner
+
+
+@pytest.mark.parametrize("source", ["option", "environment", "fixtures"])
+def test_an_admin_token_of_ones_own_opens_a_reachable_address_and_the_banner_names_its_source(
+    tmp_path: Path, source: str
+) -> None:
+    token = "not-the-demo-token-7"
+    fixtures = tmp_path / "own-token.yaml"
+    fixtures.write_text((ROOT / "fixtures" / "default.yaml").read_text().replace("demo-admin-token", token))
+    args, env, shown = {
+        "option": (["--admin-token", token], clean_env(), "*en-7 (from --admin-token)"),
+        "environment": ([], clean_env(JAFARSHOP_MOCK_ADMIN_TOKEN=token), "*en-7 (from the environment, JAFARSHOP_"),
+        "fixtures": (["--fixtures", str(fixtures)], clean_env(), f"token: {token} (from the fixtures file)"),
+    }[source]
+    with started("--host", "0.0.0.0", *args, env=env) as (_, banner):
+        assert re.search(r"reachable from other machines on 0\.0\.0\.0:\d+\n", banner), banner
+        assert shown in banner
+        if source != "fixtures":
+            assert token not in banner
+
+
+def test_a_too_short_token_in_the_environment_is_named_as_such() -> None:
+    result = run_cli("--port", "0", env=clean_env(JAFARSHOP_MOCK_ADMIN_TOKEN="short"))
+    assert result.returncode == 2
+    assert "JAFARSHOP_MOCK_ADMIN_TOKEN must be at least 8 characters" in result.stderr
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
@@ -83,12 +195,14 @@ def test_serves_logs_nothing_secret_and_stops_cleanly(stop_signal: signal.Signal
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=clean_env(),
     )
     try:
         assert process.stdout is not None
         banner = process.stdout.readline()
-        banner += "".join(process.stdout.readline() for _ in range(4))
-        assert "/__admin" in banner and "token: demo-admin-token" in banner
+        banner += "".join(process.stdout.readline() for _ in range(5))
+        assert "/__admin" in banner and "token: demo-admin-token (the public demo default)" in banner
+        assert "local only: 127.0.0.1:" in banner and "reachable" not in banner
         match = re.search(r"(http://127\.0\.0\.1:\d+/v1)", banner)
         assert match, banner
         base = match.group(1)
