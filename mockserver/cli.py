@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
-import gc
 import ipaddress
 import os
 import socket
@@ -24,7 +22,6 @@ from mockserver.state import (
 )
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
-SERVERS = ("granian", "uvicorn")
 ADMIN_TOKEN_ENV = "JAFARSHOP_MOCK_ADMIN_TOKEN"
 ALLOW_DEMO_ENV = "JAFARSHOP_MOCK_ALLOW_DEMO_ADMIN_TOKEN"
 
@@ -115,14 +112,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("JAFARSHOP_MOCK_NO_FAST_PATH", "") not in ("", "0"),
         help="let connexion answer every request, also the accepted submits and reads that the fast path answers "
         "with the same bytes several times quicker (env JAFARSHOP_MOCK_NO_FAST_PATH=1; for comparisons)",
-    )
-    parser.add_argument(
-        "--server",
-        choices=SERVERS,
-        default=os.environ.get("JAFARSHOP_MOCK_SERVER", "granian"),
-        help="HTTP server: granian (default) or uvicorn, the stack before 0.2 kept for `make bench` comparisons; "
-        "uvicorn drops the body of requests that offer an h2c upgrade, as Java's HttpClient does "
-        "(env JAFARSHOP_MOCK_SERVER)",
     )
     parser.add_argument(
         "--log-level",
@@ -269,21 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for partner in fixtures.partners:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
     print(f"  admin API {base}/__admin  (Swagger UI {base}/__admin/ui/)  token: {token.banner()}", flush=True)
-    # Orders and idempotency records are long-lived and free of cycles, yet each full collection of the cyclic
-    # GC walks them all: with tens of thousands of orders that was a pause of tens of ms (submit p99 37 ms at 16
-    # connections, 6 ms with these settings; `make bench`). Fewer young collections, and start-up objects frozen.
-    gc.set_threshold(50_000, 20, 100)
-    gc.freeze()
-    if args.server == "uvicorn":
-        import uvicorn
+    from mockserver.server import run, tune_gc
 
-        config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1)
-        # uvicorn re-raises Ctrl-C after its clean shutdown; the user asked to stop, so no traceback.
-        with contextlib.suppress(KeyboardInterrupt):
-            uvicorn.Server(config).run(sockets=[sock])
-        return 0
-    from mockserver.server import run
-
+    tune_gc()
     run(app, sock, log_level=args.log_level)
     print("JafarShop mock: stopped", flush=True)
     return 0
