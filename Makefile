@@ -1,8 +1,13 @@
-# Every target builds .venv on demand; the venv is rebuilt only when pyproject.toml changes.
+# Every target builds .venv on demand with only the dependencies it needs: the mock's (the base set), the contract
+# suite's (extra `contract`) or everything for working on the kit (extra `dev`). One stamp per set; a set is
+# reinstalled when pyproject.toml or setup.py changes.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+BASE_STAMP := $(VENV)/.installed-base
+CONTRACT_STAMP := $(VENV)/.installed-contract
+STAMP := $(VENV)/.installed-dev
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8080
 FIXTURES ?= fixtures/default.yaml
@@ -13,15 +18,26 @@ LOG_LEVEL ?= info
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
+
+# Each set includes the smaller ones, so installing it refreshes their stamps too.
+$(BASE_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(PIP_INSTALL) -e .
+	touch $(BASE_STAMP)
+
+$(CONTRACT_STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(PIP_INSTALL) -e '.[contract]'
+	touch $(BASE_STAMP) $(CONTRACT_STAMP)
+
+$(STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev]'
+	touch $(BASE_STAMP) $(CONTRACT_STAMP) $(STAMP)
 
 venv: $(STAMP) ## create .venv with the kit and its tools
 
-mock: $(STAMP) ## start the mock on $(HOST):$(PORT) with $(FIXTURES)
-	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT) --fixtures $(FIXTURES) --log-level $(LOG_LEVEL)
+mock: $(BASE_STAMP) ## start the mock on $(HOST):$(PORT) with $(FIXTURES)
+	$(BIN)/jafarshop-mock --host $(HOST) --port $(PORT) --fixtures $(FIXTURES) --log-level $(LOG_LEVEL)
 
 test: $(STAMP) ## run every test of the kit
 	$(BIN)/python -m pytest
@@ -30,10 +46,10 @@ clients: $(STAMP) ## run the guide's five client examples (cURL, Python, Node, P
 	bash scripts/install-client-runtimes
 	$(BIN)/python -m pytest tests/test_guide_clients.py -v
 
-contract: $(STAMP) ## verify the JAFARSHOP_BASE_URL target (or a mock it starts) against the contract
-	$(BIN)/python -m contract_tests $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(MAX_ORDERS),--max-orders $(MAX_ORDERS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
+contract: $(CONTRACT_STAMP) ## verify the JAFARSHOP_BASE_URL target (or a mock it starts) against the contract
+	$(BIN)/jafarshop-contract $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(MAX_ORDERS),--max-orders $(MAX_ORDERS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
-bench: $(STAMP) ## benchmark the mock against Prism (wrk, loopback); reports/bench.md; BENCH_ARGS="--duration 3"
+bench: $(BASE_STAMP) ## benchmark the mock against Prism (wrk, loopback); reports/bench.md; BENCH_ARGS="--duration 3"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint-spec: $(STAMP) ## validate the OpenAPI documents
@@ -51,4 +67,4 @@ format: $(STAMP) ## format the code
 	$(BIN)/ruff check --fix .
 
 clean: ## remove .venv, caches and reports
-	rm -rf $(VENV) .bench .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis reports *.egg-info
+	rm -rf $(VENV) build dist .bench .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis reports *.egg-info

@@ -1,4 +1,4 @@
-"""`python -m contract_tests`: run the suite against the configured target, or against a mock it starts itself."""
+"""`jafarshop-contract` (`python -m contract_tests`): run the suite against the target, or against a mock it starts."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ DEFAULT_REPORT = Path("reports") / "contract-junit.xml"
 def build_parser() -> argparse.ArgumentParser:
     settings = "\n".join(f"  {s.env:<26} {s.help}" for s in SETTINGS.values())
     parser = argparse.ArgumentParser(
-        prog="python -m contract_tests",
+        prog="jafarshop-contract",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Verify a JafarShop B2B API implementation against the partner guide and the OpenAPI contract.\n"
@@ -30,8 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             f"The target is read from the environment:\n{settings}\n\n"
-            "Without JAFARSHOP_BASE_URL, the mock is started on a free port with fixtures/default.yaml and stopped\n"
-            "after the run. Arguments after -- go to pytest (for example -- -k idempotency -x)."
+            "Without JAFARSHOP_BASE_URL, the mock (jafarshop-mock) is started on a free port with the kit's\n"
+            "fixtures/default.yaml and stopped after the run. Arguments after -- go to pytest (for example\n"
+            "-- -k idempotency -x). Also `python -m contract_tests`."
         ),
     )
     parser.add_argument(
@@ -76,7 +77,7 @@ def local_mock() -> Iterator[dict[str, str]]:
         if not match:
             raise SystemExit(f"contract_tests: the mock did not start: {banner}{process.stdout.read()}")
         base_url = match.group(1)
-        _wait_until_listening(base_url)
+        _wait_until_listening(base_url, process)
         print(f"No JAFARSHOP_BASE_URL: started the mock at {base_url} with {fixtures.source}", flush=True)
         yield {
             "JAFARSHOP_BASE_URL": base_url,
@@ -93,14 +94,20 @@ def local_mock() -> Iterator[dict[str, str]]:
             process.kill()
 
 
-def _wait_until_listening(base_url: str, timeout: float = 10.0) -> None:
+def _wait_until_listening(base_url: str, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
     # urllib, not httpx: importing httpx here would import anyio's pytest plugin before pytest can rewrite it.
+    # A generous timeout for a cold first start on a busy machine; a mock that died is reported at once.
     deadline = time.monotonic() + timeout
     while True:
         try:
             urllib.request.urlopen(f"{base_url}/openapi.json", timeout=1.0).close()
             return
         except OSError:
+            if process.poll() is not None:
+                output = process.stdout.read() if process.stdout else ""
+                raise SystemExit(
+                    f"contract_tests: the mock at {base_url} exited with code {process.returncode}:\n{output}"
+                ) from None
             if time.monotonic() > deadline:
                 raise SystemExit(
                     f"contract_tests: the mock at {base_url} did not answer within {timeout:.0f} s"

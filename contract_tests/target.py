@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlparse
 
 from hypothesis import Phase
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "partner-api.yaml"
+from jafarshop_kit.resources import OPENAPI_DIR
+
+SPEC_PATH = OPENAPI_DIR / "partner-api.yaml"
 DEFAULT_EXAMPLES = 50
 # A SKU no real catalogue is likely to map; override with JAFARSHOP_UNMAPPED_SKU if yours does.
 DEFAULT_UNMAPPED_SKU = "CONTRACT-SUITE-UNMAPPED-SKU-0001"
@@ -116,7 +117,7 @@ def resolve_target(values: Mapping[str, str | None]) -> Target:
     if base_url is None:
         raise TargetError(
             "JAFARSHOP_BASE_URL is not set: point it at the API (e.g. http://127.0.0.1:8080/v1), "
-            "or run `make contract`, which starts the mock when it is unset"
+            "or run `jafarshop-contract` (`make contract` in a checkout), which starts the mock when it is unset"
         )
     parsed = urlparse(base_url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:

@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
+from jafarshop_kit.resources import FIXTURES_DIR
+
+DEFAULT_FIXTURES = FIXTURES_DIR / "default.yaml"
 
 
 class FixtureError(Exception):

@@ -1,0 +1,193 @@
+"""The kit as a partner installs it: the wheel (built from the sdist) in a new venv, run from outside the checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import threading
+import urllib.request
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import KEY_A, KEY_B, ROOT
+
+pytestmark = pytest.mark.wheel
+
+DATA = [
+    "openapi/partner-api.yaml",
+    "openapi/admin-api.yaml",
+    "fixtures/default.yaml",
+    "fixtures/carts/guide-mixed-cart.json",
+    "fixtures/carts/unmapped-cart.json",
+]
+
+
+@dataclass(frozen=True)
+class Installed:
+    sdist: Path
+    wheel: Path
+    venv: Path
+    outside: Path  # an empty working folder, not under the checkout
+
+    def command(self, name: str) -> str:
+        return str(self.venv / "bin" / name)
+
+    def environment(self, **extra: str) -> dict[str, str]:
+        """The caller's environment without anything that would point back at the checkout or at a target."""
+        drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTEST_ADDOPTS")
+        env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("JAFARSHOP_")}
+        return {**env, **extra}
+
+
+def _run(command: list[str], *, cwd: Path, timeout: float, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, f"{' '.join(command)} exited {result.returncode}:\n{result.stdout[-4000:]}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Build the sdist and, from it, the wheel (`python -m build`), then pip-install the wheel with the `contract`
+    extra from PyPI into a venv of its own."""
+    work = tmp_path_factory.mktemp("wheel")
+    dist, venv, outside = work / "dist", work / "venv", work / "outside"
+    outside.mkdir()
+    # build's own isolated environments fetch setuptools; the wheel is built from the unpacked sdist, so a file
+    # MANIFEST.in forgets fails here rather than on a partner's machine.
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], cwd=work, timeout=600)
+    # No pip inside the venv (ensurepip costs seconds): this pip installs into it with --python.
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=work, timeout=120)
+    (wheel,) = dist.glob("*.whl")
+    (sdist,) = dist.glob("*.tar.gz")
+    # --no-compile: byte-compiling all of ~80 packages up front costs more than the modules the commands import.
+    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet", "--no-compile"]
+    _run([*pip, f"{wheel}[contract]"], cwd=work, timeout=900)
+    return Installed(sdist, wheel, venv, outside)
+
+
+def test_the_wheel_carries_the_specs_fixtures_carts_and_the_suites_pytest_ini(installed: Installed) -> None:
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = set(wheel.namelist())
+        for path in DATA:
+            packaged = f"jafarshop_kit/_data/{path}"
+            assert packaged in names
+            assert wheel.read(packaged) == (ROOT / path).read_bytes(), f"{packaged} is not a copy of {path}"
+        assert "contract_tests/pytest.ini" in names
+        (entry_points,) = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
+        scripts = wheel.read(entry_points).decode()
+    assert "jafarshop-mock = mockserver.cli:main" in scripts
+    assert "jafarshop-contract = contract_tests.runner:main" in scripts
+    with tarfile.open(installed.sdist) as sdist:
+        members = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert {*DATA, "setup.py", "MANIFEST.in", "contract_tests/pytest.ini"} <= members
+
+
+def test_both_commands_answer_help_from_any_folder(installed: Installed) -> None:
+    for name in ("jafarshop-mock", "jafarshop-contract"):
+        text = _run([installed.command(name), "--help"], cwd=installed.outside, env=installed.environment(), timeout=60)
+        assert text.startswith("usage: ")
+    assert "usage: jafarshop-contract" in text
+
+
+@dataclass
+class RunningMock:
+    base_url: str
+    banner: list[str]
+
+
+@pytest.fixture
+def installed_mock(installed: Installed) -> Iterator[RunningMock]:
+    """`jafarshop-mock --port 0` started from the outside folder; the URL read from its banner."""
+    process = subprocess.Popen(
+        [installed.command("jafarshop-mock"), "--port", "0", "--log-level", "warning"],
+        cwd=installed.outside,
+        env=installed.environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    drain: threading.Thread | None = None
+    try:
+        first = process.stdout.readline()
+        match = re.match(r"JafarShop mock: partner API (http://127\.0\.0\.1:\d+/v1) ", first)
+        assert match, f"no banner: {first}{process.stdout.read() if process.poll() is not None else ''}"
+        lines.append(first)
+        while "admin API" not in lines[-1] and len(lines) < 20:  # the banner's last line
+            lines.append(process.stdout.readline())
+        # Keep reading, so that a full pipe never blocks the server.
+        drain = threading.Thread(target=process.stdout.read, daemon=True)
+        drain.start()
+        yield RunningMock(match.group(1), lines)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if drain is not None:
+            drain.join(timeout=10)  # EOF once the mock is gone: only then is its pipe closed
+        process.stdout.close()
+
+
+def test_the_installed_mock_serves_the_guides_cart_and_passes_the_installed_suite(
+    installed: Installed, installed_mock: RunningMock
+) -> None:
+    # The cart as the package ships it, found the way an installed user's code would find it.
+    where = _run(
+        [installed.command("python"), "-c", "from jafarshop_kit.resources import CARTS_DIR; print(CARTS_DIR)"],
+        cwd=installed.outside,
+        env=installed.environment(),
+        timeout=60,
+    ).strip()
+    carts = Path(where)
+    assert carts.is_relative_to(installed.venv), f"the installed kit reads {carts}, not its own copy"
+    request = urllib.request.Request(
+        f"{installed_mock.base_url}/carts/submit",
+        data=(carts / "guide-mixed-cart.json").read_bytes(),
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {KEY_A}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        assert json.load(response)["supplier_order_id"]
+    assert any(f"fixtures {installed.venv}" in line for line in installed_mock.banner), installed_mock.banner
+    environment = installed.environment(
+        JAFARSHOP_BASE_URL=installed_mock.base_url,
+        JAFARSHOP_API_KEY=KEY_A,
+        JAFARSHOP_OTHER_API_KEY=KEY_B,
+        JAFARSHOP_MAPPED_SKUS="JDTQ1834,JDTQ2001",
+        JAFARSHOP_EXAMPLES="3",
+    )
+    output = _run([installed.command("jafarshop-contract")], cwd=installed.outside, env=environment, timeout=600)
+    assert re.search(r"\d+ passed", output), output[-2000:]
+    assert (installed.outside / "reports" / "contract-junit.xml").is_file()
+
+
+def test_the_installed_suite_starts_its_own_mock_without_a_target(installed: Installed) -> None:
+    output = _run(
+        [installed.command("jafarshop-contract"), "--examples", "2", "--", "-k", "auth"],
+        cwd=installed.outside,
+        env=installed.environment(),
+        timeout=600,
+    )
+    assert "No JAFARSHOP_BASE_URL: started the mock at http://127.0.0.1:" in output
+    assert f"with {installed.venv}" in output  # the packaged default fixtures
+    assert re.search(r"\d+ passed", output), output[-2000:]
