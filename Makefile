@@ -12,6 +12,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FIXTURES ?= fixtures/default.yaml
 LOG_LEVEL ?= info
+# A secret admin token for `make mock HOST=0.0.0.0 ADMIN_TOKEN=...`: passed in the environment, so that make does not
+# echo it and `ps` does not show it.
+ADMIN_TOKEN ?=
 
 .PHONY: help venv mock test contract clients bench check lint lint-spec format clean
 
@@ -36,6 +39,9 @@ $(STAMP): pyproject.toml setup.py | $(BIN)/python
 
 venv: $(STAMP) ## create .venv with the kit and its tools
 
+ifdef ADMIN_TOKEN
+mock: export JAFARSHOP_MOCK_ADMIN_TOKEN := $(ADMIN_TOKEN)
+endif
 mock: $(BASE_STAMP) ## start the mock on $(HOST):$(PORT) with $(FIXTURES)
 	$(BIN)/jafarshop-mock --host $(HOST) --port $(PORT) --fixtures $(FIXTURES) --log-level $(LOG_LEVEL)
 
@@ -52,8 +58,9 @@ contract: $(CONTRACT_STAMP) ## verify the JAFARSHOP_BASE_URL target (or a mock i
 bench: $(BASE_STAMP) ## benchmark the mock against Prism (wrk, loopback); reports/bench.md; BENCH_ARGS="--duration 3"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-lint-spec: $(STAMP) ## validate the OpenAPI documents
+lint-spec: $(STAMP) ## validate the OpenAPI documents and lint them with Spectral (spectral:oas; npm installs it into .tools/ once)
 	$(BIN)/python -m openapi_spec_validator openapi/partner-api.yaml openapi/admin-api.yaml
+	bash scripts/lint-spec
 
 lint: $(STAMP) lint-spec ## ruff and the spec validator
 	$(BIN)/ruff check .
@@ -67,4 +74,4 @@ format: $(STAMP) ## format the code
 	$(BIN)/ruff check --fix .
 
 clean: ## remove .venv, caches and reports
-	rm -rf $(VENV) build dist .bench .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis reports *.egg-info
+	rm -rf $(VENV) build dist .bench .clients .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis reports *.egg-info

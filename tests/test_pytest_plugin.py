@@ -13,7 +13,7 @@ pytestmark = pytest.mark.live
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     # A subprocess, as a partner's own `pytest` would run: the plugin comes from the installed kit's entry point.
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "mockserver.pytest_plugin", *args, timeout=120)
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=120)
 
 
 def test_readme_example_client_passes_with_the_fixture(pytester: pytest.Pytester) -> None:
