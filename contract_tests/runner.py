@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 def local_mock() -> Iterator[dict[str, str]]:
     """Start the mock on a free port with the default fixtures; yield the environment that points at it."""
     from mockserver.fixtures import load_fixtures
+    from mockserver.state import DEFAULT_ADMIN_TOKEN
 
     fixtures = load_fixtures()
     process = subprocess.Popen(
@@ -85,6 +86,7 @@ def local_mock() -> Iterator[dict[str, str]]:
             "JAFARSHOP_OTHER_API_KEY": fixtures.partners[1].api_key if len(fixtures.partners) > 1 else "",
             "JAFARSHOP_MAPPED_SKUS": ",".join(entry.sku for entry in fixtures.catalogue),
             "JAFARSHOP_UNMAPPED_SKU": "YOUR-SKU-123",
+            "JAFARSHOP_ADMIN_TOKEN": fixtures.admin_token or DEFAULT_ADMIN_TOKEN,
         }
     finally:
         process.terminate()

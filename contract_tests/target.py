@@ -56,6 +56,12 @@ SETTINGS = {
         "--jafarshop-shrink",
         "1 to minimise failing examples (more requests and orders on the target; default off)",
     ),
+    "admin_token": Setting(
+        "JAFARSHOP_ADMIN_TOKEN",
+        "--jafarshop-admin-token",
+        "optional: the admin token of a target that offers the kit mock's admin API (/__admin); enables the "
+        "lifecycle tests that drive orders through every documented transition",
+    ),
     "max_orders": Setting(
         "JAFARSHOP_MAX_ORDERS",
         "--jafarshop-max-orders",
@@ -74,6 +80,7 @@ class Target:
     examples: int = DEFAULT_EXAMPLES
     max_orders: int | None = None
     shrink: bool = False
+    admin_token: str | None = None
 
     def __repr__(self) -> str:
         # pytest prints test arguments in failure reports: keys must never appear there in full.
@@ -81,8 +88,13 @@ class Target:
         return (
             f"Target(base_url={self.base_url!r}, api_key={mask(self.api_key)!r}, other_api_key={other!r}, "
             f"mapped_skus={self.mapped_skus!r}, unmapped_sku={self.unmapped_sku!r}, examples={self.examples}, "
-            f"max_orders={self.max_orders}, shrink={self.shrink})"
+            f"max_orders={self.max_orders}, shrink={self.shrink}, admin_token={mask(self.admin_token or '')!r})"
         )
+
+    @property
+    def admin_url(self) -> str:
+        """Where the mock's admin API would be: beside the partner API's /v1."""
+        return self.base_url.removesuffix("/v1") + "/__admin"
 
     @property
     def hypothesis_phases(self) -> tuple[Phase, ...]:
@@ -151,6 +163,7 @@ def resolve_target(values: Mapping[str, str | None]) -> Target:
         examples=_positive_int("JAFARSHOP_EXAMPLES", examples) if examples else DEFAULT_EXAMPLES,
         max_orders=_positive_int("JAFARSHOP_MAX_ORDERS", max_orders) if max_orders else None,
         shrink=_flag("JAFARSHOP_SHRINK", get("shrink")),
+        admin_token=get("admin_token"),
     )
 
 
