@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,17 +55,42 @@ class Exchange:
     status: int | None = None
     response: str = ""
 
-    def curl(self, secrets: tuple[str, ...]) -> str:
-        """A curl command that sends this request again, API keys masked."""
-        parts = ["curl", "-i", "-X", self.method, self.url]
+    def curl(self, secrets: Mapping[str, str]) -> str:
+        """A curl command that sends this request again; each API key in `secrets` (key -> the environment variable
+        that holds it) appears as that variable, so the command pastes into a shell where the variables are set."""
+        parts = [shlex.quote(part) for part in ("curl", "-i", "-X", self.method, self.url)]
         for name, value in self.headers.items():
-            for secret in secrets:
-                value = value.replace(secret, mask(secret))
-            parts += ["-H", f"{name}: {value}"]
+            parts += ["-H", shell_word(f"{name}: {value}", secrets)]
         if self.body is not None:
             text = self.body.decode("utf-8", errors="replace")
-            parts += ["--data-binary", text if len(text) <= 2000 else text[:2000] + "...(truncated)"]
-        return shlex.join(parts)
+            text = text if len(text) <= 2000 else text[:2000] + "...(truncated)"
+            parts += ["--data-binary", shell_word(text, secrets)]
+        return " ".join(parts)
+
+
+def shell_word(text: str, secrets: Mapping[str, str]) -> str:
+    """`text` as one shell word; each secret in it replaced by a reference to its variable ("...$VAR...")."""
+    present = [secret for secret in secrets if secret and secret in text]
+    if not present:
+        return shlex.quote(text)
+    pattern = re.compile("|".join(re.escape(secret) for secret in sorted(present, key=len, reverse=True)))
+    quoted, last = [], 0
+    for match in pattern.finditer(text):
+        quoted.append(_in_double_quotes(text[last : match.start()]) + "${" + secrets[match.group()] + "}")
+        last = match.end()
+    return '"' + "".join(quoted) + _in_double_quotes(text[last:]) + '"'
+
+
+def _in_double_quotes(text: str) -> str:
+    return re.sub(r'([\\"$`])', r"\\\1", text)
+
+
+def hide_secrets(text: str, secrets: Mapping[str, str]) -> str:
+    """`text` with each secret replaced by `$VAR` (for answers a target may have echoed a key into)."""
+    for secret, variable in secrets.items():
+        if secret:
+            text = text.replace(secret, f"${variable}")
+    return text
 
 
 @dataclass
@@ -129,11 +156,10 @@ class ApiClient:
 
     def reproduction(self, last: int = 3) -> str:
         """curl commands for the last few exchanges of the current test, with what came back."""
-        secrets = tuple(key for key in (self.target.api_key, self.target.other_api_key) if key)
         lines = []
         for exchange in self.exchanges[-last:]:
-            lines.append(exchange.curl(secrets))
-            lines.append(f"  -> {exchange.status}: {exchange.response[:300]}")
+            lines.append(exchange.curl(self.target.secrets))
+            lines.append(f"  -> {exchange.status}: {hide_secrets(exchange.response[:300], self.target.secrets)}")
         return "\n".join(lines)
 
 

@@ -14,6 +14,9 @@ from contract_tests.client import ApiClient, OrderLedger
 from contract_tests.target import SETTINGS, Target, TargetError, mask, resolve_target, values_from_environment
 
 TARGET_KEY = pytest.StashKey[Target]()
+SILENCE_KEY = pytest.StashKey["Silence"]()
+# A target that stops answering ends the run (exit 3) after this many tests in a row failed for that alone.
+UNANSWERED_TESTS_TO_STOP = 3
 LEDGER_KEY = pytest.StashKey[OrderLedger]()
 NEEDS_OTHER = (
     "needs a second partner: set JAFARSHOP_OTHER_API_KEY (or --jafarshop-other-api-key) to a key of another partner"
@@ -62,6 +65,9 @@ def _cap_share(config: pytest.Config, cap: int | None) -> tuple[int | None, str]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    silence = session.config.stash.get(SILENCE_KEY, None)
+    if silence is not None and silence.stopped:
+        session.exitstatus = 3  # not a verdict on the contract: jafarshop-contract reports "target unreachable"
     workeroutput = getattr(session.config, "workeroutput", None)
     ledger = session.config.stash.get(LEDGER_KEY, None)
     if workeroutput is not None and ledger is not None:  # a worker: hand its counts to the controller
@@ -108,13 +114,57 @@ def other_api(target: Target, api: ApiClient) -> ApiClient:
     return ApiClient(target, api.ledger, api.http, target.other_api_key, exchanges=api.exchanges)
 
 
+class Silence:
+    """Tests in a row that failed only because the target did not answer (connection refused, reset, timed out)."""
+
+    def __init__(self) -> None:
+        self.in_a_row = 0
+        self.last = ""
+        self.stopped = False
+
+
+def unanswered(error: BaseException | None, depth: int = 0) -> str | None:
+    """One line when `error` (or what caused it, or a member of its group) is the target not answering."""
+    if error is None or depth > 5:
+        return None
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if isinstance(error, httpx.TransportError | ConnectionError | TimeoutError) or names & {
+        "ConnectionError",  # requests', which schemathesis sends with
+        "Timeout",
+        "MaxRetryError",
+    }:
+        return f"{type(error).__name__}: {str(error)[:200]}"
+    members = list(getattr(error, "exceptions", []))  # an ExceptionGroup of several failing examples
+    for cause in [error.__cause__, error.__context__, *members]:
+        found = unanswered(cause, depth + 1)
+        if found:
+            return found
+    return None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
     outcome: Any = yield
     report: pytest.TestReport = outcome.get_result()
+    if call.when != "call":
+        return
+    silence = item.config.stash.setdefault(SILENCE_KEY, Silence())
+    line = unanswered(call.excinfo.value) if report.failed and call.excinfo else None
+    if line:
+        # Pages of connection tracebacks say nothing more than this line.
+        report.longrepr = f"the target did not answer: {line}"
+        silence.in_a_row, silence.last = silence.in_a_row + 1, line
+        if silence.in_a_row >= UNANSWERED_TESTS_TO_STOP and not silence.stopped:
+            silence.stopped = True
+            item.session.shouldstop = f"the target stopped answering ({line})"
+        return
+    silence.in_a_row = 0
     api = getattr(item, "funcargs", {}).get("api")
-    if report.failed and call.when == "call" and isinstance(api, ApiClient) and api.exchanges:
-        report.longrepr = f"{report.longrepr}\n\nReproduce with (API keys masked):\n{api.reproduction()}"
+    if report.failed and isinstance(api, ApiClient) and api.exchanges:
+        report.longrepr = (
+            f"{report.longrepr}\n\nReproduce with (the keys read from $JAFARSHOP_API_KEY, $JAFARSHOP_OTHER_API_KEY):\n"
+            f"{api.reproduction()}"
+        )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -130,6 +180,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    silence = config.stash.get(SILENCE_KEY, None)
+    if silence is not None and silence.stopped:
+        terminalreporter.write_sep("!", "the target stopped answering")
+        terminalreporter.write_line(
+            f"{UNANSWERED_TESTS_TO_STOP} tests in a row got no answer from the target ({silence.last}): the run was "
+            "stopped; its failures say nothing about the contract. Check that the target is up, then run again."
+        )
     ledger = config.stash.get(LEDGER_KEY, None)
     if ledger is None:
         return

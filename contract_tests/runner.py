@@ -13,10 +13,28 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from contract_tests.target import DEFAULT_EXAMPLES, SETTINGS
+from contract_tests.preflight import Preflight, SetupError, TargetUnreachable
+from contract_tests.target import (
+    DEFAULT_EXAMPLES,
+    SETTINGS,
+    Target,
+    TargetError,
+    resolve_target,
+    values_from_environment,
+)
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_REPORT = Path("reports") / "contract-junit.xml"
+EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_TARGET = 0, 1, 2, 3
+EXIT_MEANINGS = {
+    EXIT_OK: "no contract violation found",
+    EXIT_VIOLATION: "contract violation",
+    EXIT_USAGE: "usage error",
+    EXIT_TARGET: "target unreachable or misconfigured",
+}
+# pytest's own codes: 2 interrupted, 3 internal error or our abort on a target that stopped answering (conftest),
+# 4 usage error, 5 no test selected.
+PYTEST_EXIT_CODES = {0: EXIT_OK, 1: EXIT_VIOLATION, 2: EXIT_USAGE, 3: EXIT_TARGET, 4: EXIT_USAGE, 5: EXIT_USAGE}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,10 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Verify a JafarShop B2B API implementation against the partner guide and the OpenAPI contract.\n"
-            "Exits 0 when no contract violation was found, 1 when one was, other codes on a usage error."
+            "A pre-flight first checks that the settings lead to the API (a few requests, one order).\n"
+            "Exit codes: 0 no contract violation found, 1 a contract violation, 2 a usage error,\n"
+            "3 the target is unreachable or a setting is wrong (one line says which)."
         ),
         epilog=(
-            f"The target is read from the environment:\n{settings}\n\n"
+            f"The target is read from the environment:\n{settings}\n"
+            f"  {'JAFARSHOP_WORKERS':<26} test processes in parallel (same as --workers)\n"
+            f"  {'JAFARSHOP_SKIP_PREFLIGHT':<26} 1 to skip the pre-flight (same as --skip-preflight)\n\n"
             "Without JAFARSHOP_BASE_URL, the mock (jafarshop-mock) is started on a free port with the kit's\n"
             "fixtures/default.yaml and stopped after the run. Arguments after -- go to pytest (for example\n"
             "-- -k idempotency -x). Also `python -m contract_tests`."
@@ -50,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         "the same cases; the order cap is shared out. Pays off when the run waits on the network: on 2 cores, with "
         "20 ms added to every answer, 4 workers took 32 s where 1 took 42 s. Against the local mock on 2 cores it "
         "does not (the run is CPU-bound: 14.6 s with 2 workers, 13.6 s with 1).",
+    )
+    parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        default=os.environ.get("JAFARSHOP_SKIP_PREFLIGHT", "") not in ("", "0"),
+        help="do not check the settings against the target first (a wrong one then fails many tests)",
     )
     parser.add_argument(
         "--report", type=Path, default=DEFAULT_REPORT, help="JUnit XML report path (default %(default)s)"
@@ -134,9 +162,57 @@ def run_pytest(args: argparse.Namespace) -> int:
     return subprocess.call([*command, f"--junitxml={args.report}", str(HERE), *extra])
 
 
+def preflight(target: Target) -> int:
+    """Check the settings against the target (see preflight.py); return the orders it created, or raise Stop."""
+    check = Preflight(target)
+    try:
+        notes = check.run()
+    except (TargetUnreachable, SetupError) as exc:
+        raise Stop(EXIT_TARGET, f"pre-flight: {exc}") from None
+    skus = f"{len(target.mapped_skus)} mapped SKU{'s' if len(target.mapped_skus) > 1 else ''}"
+    print(
+        f"pre-flight: {target.base_url} answers as the JafarShop API; key accepted"
+        + ("; other key accepted" if target.other_api_key else "")
+        + f"; {skus} order and JAFARSHOP_UNMAPPED_SKU does not ({check.orders_created} order created)",
+        flush=True,
+    )
+    for note in notes:
+        print(f"pre-flight: note: {note}", flush=True)
+    return check.orders_created
+
+
+class Stop(Exception):
+    """End the run with `code` and one line."""
+
+    def __init__(self, code: int, line: str) -> None:
+        super().__init__(line)
+        self.code = code
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """Resolve the target, pre-flight it, run the suite; return the documented exit code."""
+    try:
+        target = resolve_target(values_from_environment())
+    except TargetError as exc:
+        raise Stop(EXIT_USAGE, str(exc)) from None
+    created = 0 if args.skip_preflight else preflight(target)
+    if target.max_orders is not None and created:
+        left = target.max_orders - created
+        if left < 1:
+            raise Stop(EXIT_USAGE, f"JAFARSHOP_MAX_ORDERS={target.max_orders} leaves no order for the tests after the "
+                       f"pre-flight's {created}: raise it (or --skip-preflight)")  # fmt: skip
+        os.environ["JAFARSHOP_MAX_ORDERS"] = str(left)
+    code = PYTEST_EXIT_CODES.get(run_pytest(args), EXIT_USAGE)
+    if code == EXIT_TARGET:  # stopped because the target stopped answering: its failures are no verdict to publish
+        args.report.unlink(missing_ok=True)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the suite; return pytest's exit code."""
+    """Run the suite; return 0 (no violation), 1 (violation), 2 (usage error) or 3 (target unreachable or wrong)."""
     args = build_parser().parse_args(argv)
+    for report in (args.report,):  # every report of this run is written fresh or not at all
+        report.unlink(missing_ok=True)
     if args.examples is not None:
         os.environ["JAFARSHOP_EXAMPLES"] = str(args.examples)
     if args.shrink:
@@ -144,11 +220,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.max_orders is not None:
         os.environ["JAFARSHOP_MAX_ORDERS"] = str(args.max_orders)
     started = time.monotonic()
-    if os.environ.get("JAFARSHOP_BASE_URL"):
-        code = run_pytest(args)
-    else:
-        with local_mock() as environment:
-            os.environ.update(environment)
-            code = run_pytest(args)
-    print(f"contract run: {time.monotonic() - started:.1f} s; JUnit report: {args.report}", flush=True)
+    try:
+        if os.environ.get("JAFARSHOP_BASE_URL"):
+            code = _verify(args)
+        else:
+            with local_mock() as environment:
+                os.environ.update(environment)
+                code = _verify(args)
+    except Stop as stop:
+        print(f"jafarshop-contract: {stop}", file=sys.stderr, flush=True)
+        code = stop.code
+    reports = f"; JUnit report: {args.report}" if args.report.exists() else "; no report written"
+    print(f"contract run: {time.monotonic() - started:.1f} s; exit {code} ({EXIT_MEANINGS[code]}){reports}", flush=True)
     return code

@@ -92,6 +92,13 @@ class Target:
         )
 
     @property
+    def secrets(self) -> dict[str, str]:
+        """Each key the run holds -> the environment variable it comes from (reproductions name the variable)."""
+        keys = {self.api_key: "JAFARSHOP_API_KEY", self.other_api_key: "JAFARSHOP_OTHER_API_KEY"}
+        keys[self.admin_token] = "JAFARSHOP_ADMIN_TOKEN"
+        return {key: variable for key, variable in keys.items() if key}
+
+    @property
     def admin_url(self) -> str:
         """Where the mock's admin API would be: beside the partner API's /v1."""
         return self.base_url.removesuffix("/v1") + "/__admin"

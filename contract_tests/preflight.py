@@ -1,0 +1,187 @@
+"""Pre-flight: a few requests that tell a wrong setting from a broken API, before any test runs.
+
+A wrong base URL, key or SKU list would otherwise fail most of the suite and read as a broken API. Each check
+below stops the run with one line naming the setting and the likely fix (exit 3), but only when the answers are
+consistent with a wrong setting: an answer that can only be a defect (an order for a cart the target itself treats
+as unmapped, a mapped SKU that orders but is flagged as the partner's own) is left for the tests to report as the
+violation it is. urllib, not httpx: the runner must not import httpx before pytest can rewrite anyio's plugin.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract_tests.target import Target, mask
+
+TIMEOUT_S = 10.0
+
+
+class TargetUnreachable(Exception):
+    """Nothing answered at the base URL (refused, timed out, name not found)."""
+
+
+class SetupError(Exception):
+    """The target answered, in a way that says a setting is wrong; the message names it and the fix."""
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+    content_type: str
+
+
+@dataclass
+class Preflight:
+    """The checks against one target; `run()` raises on the first wrong setting and returns what it saw."""
+
+    target: Target
+    orders_created: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def run(self) -> list[str]:
+        """Check URL, keys and SKUs; return the lines to show (warnings included)."""
+        self._check_base_url()
+        self._check_key(self.target.api_key, "JAFARSHOP_API_KEY")
+        if self.target.other_api_key:
+            self._check_key(self.target.other_api_key, "JAFARSHOP_OTHER_API_KEY")
+        self._check_unmapped_sku()
+        self._check_mapped_skus()
+        return self.notes
+
+    # --- the checks ------------------------------------------------------------------------------------------------
+
+    def _check_base_url(self) -> None:
+        url = self.target.base_url
+        read = self._send("GET", f"/orders/{uuid.uuid4()}", None)
+        submit = self._send("POST", "/carts/submit", None, body=self._cart([self.target.unmapped_sku]))
+        if 401 in (read.status, submit.status):  # "All API requests require authentication": this is the API
+            return
+        seen = f"GET {url}/orders/<id> and POST {url}/carts/submit without a key gave {read.status} and {submit.status}"
+        if read.status == submit.status == 404:
+            raise SetupError(
+                f"JAFARSHOP_BASE_URL={url}: no JafarShop API there ({seen}, where the API answers 401); "
+                "the base URL includes the version, e.g. https://staging-api.jafarshop.com/v1"
+            )
+        raise SetupError(
+            f"JAFARSHOP_BASE_URL={url}: does not answer as the JafarShop API ({seen}, {read.content_type or 'no body'}"
+            "; the API answers 401); check the host, port and path"
+        )
+
+    def _check_key(self, key: str, name: str) -> None:
+        answer = self._send("GET", f"/orders/{uuid.uuid4()}", key)
+        if answer.status == 401:
+            raise SetupError(
+                f"{name} ({mask(key)}) is not accepted by {self.target.base_url} (401 to a read with it): "
+                "check the key and the environment; it may have been rotated"
+            )
+
+    def _check_unmapped_sku(self) -> None:
+        sku = self.target.unmapped_sku
+        answer = self._submit([sku])
+        if answer.status == 204 or not self._created(answer):
+            return
+        flags = self._flags(answer)
+        if flags.get(sku) is True:
+            raise SetupError(
+                f"JAFARSHOP_UNMAPPED_SKU={sku} is mapped on the target (a cart of it alone created an order and reads "
+                "back is_supplier_item true): choose a SKU the target does not map"
+            )
+        self.notes.append(f"a cart of JAFARSHOP_UNMAPPED_SKU={sku} alone created an order: left for the tests")
+
+    def _check_mapped_skus(self) -> None:
+        mapped = list(self.target.mapped_skus)
+        answer = self._submit([*mapped, self.target.unmapped_sku])
+        if answer.status == 204:
+            raise SetupError(
+                f"JAFARSHOP_MAPPED_SKUS: none of {', '.join(mapped)} is mapped on the target (a cart of all of them "
+                "gave 204, no JafarShop product): list SKUs the target maps"
+            )
+        if not self._created(answer):
+            return  # an odd answer to a valid cart is a contract matter: the tests report it
+        flags = self._flags(answer)
+        not_flagged = [sku for sku in mapped if flags.get(sku) is False]
+        if not_flagged:
+            alone = self._submit(not_flagged)
+            if alone.status == 204:
+                raise SetupError(
+                    f"JAFARSHOP_MAPPED_SKUS: {', '.join(not_flagged)}: not mapped on the target (is_supplier_item "
+                    "false, and a cart of only them gave 204): remove them from the list or map them on the target"
+                )
+        if self.target.other_api_key:
+            order_id = answer.body["supplier_order_id"]
+            other = self._send("GET", f"/orders/{order_id}", self.target.other_api_key)
+            if other.status == 200:
+                self.notes.append(
+                    "JAFARSHOP_OTHER_API_KEY read an order of JAFARSHOP_API_KEY (200, not 403): if both keys belong "
+                    "to one partner, fix the setting; if not, the cross-partner tests report the leak"
+                )
+
+    # --- HTTP ------------------------------------------------------------------------------------------------------
+
+    def _cart(self, skus: list[str]) -> bytes:
+        cart = {
+            "partner_order_id": f"PREFLIGHT-{uuid.uuid4().hex[:12].upper()}",
+            "items": [{"sku": sku, "title": f"Pre-flight {sku}", "price": 1.0, "quantity": 1} for sku in skus],
+            "customer": {"name": "Contract Suite Pre-flight"},
+            "shipping": {"street": "1 Test Street", "city": "Amman", "postal_code": "11118", "country": "JO"},
+            "totals": {"subtotal": float(len(skus)), "tax": 0.0, "shipping": 0.0, "total": float(len(skus))},
+        }
+        return json.dumps(cart).encode()
+
+    def _submit(self, skus: list[str]) -> Answer:
+        answer = self._send("POST", "/carts/submit", self.target.api_key, body=self._cart(skus))
+        if self._created(answer):
+            self.orders_created += 1
+        return answer
+
+    @staticmethod
+    def _created(answer: Answer) -> bool:
+        return 200 <= answer.status < 300 and isinstance(answer.body, dict) and "supplier_order_id" in answer.body
+
+    def _flags(self, created: Answer) -> dict[str, Any]:
+        """sku -> is_supplier_item, as the partner reads the order back (empty when the read fails)."""
+        read = self._send("GET", f"/orders/{created.body['supplier_order_id']}", self.target.api_key)
+        items = read.body.get("items") if read.status == 200 and isinstance(read.body, dict) else None
+        if not isinstance(items, list):
+            return {}
+        return {
+            item["sku"]: item.get("is_supplier_item")
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("sku"), str)
+        }
+
+    def _send(self, method: str, path: str, key: str | None, body: bytes | None = None) -> Answer:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
+            if body is not None:
+                headers["Idempotency-Key"] = str(uuid.uuid4())
+        request = urllib.request.Request(self.target.base_url + path, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+                return _answer(response.status, response.read(), response.headers.get("Content-Type", ""))
+        except urllib.error.HTTPError as error:
+            return _answer(error.code, error.read(), error.headers.get("Content-Type", ""))
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, socket.timeout | TimeoutError):
+                reason = f"no answer within {TIMEOUT_S:.0f} s"
+            raise TargetUnreachable(
+                f"JAFARSHOP_BASE_URL={self.target.base_url}: nothing answers ({reason}); start the API or fix the "
+                "host and port"
+            ) from None
+
+
+def _answer(status: int, raw: bytes, content_type: str) -> Answer:
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = None
+    return Answer(status, body, content_type.split(";")[0].strip())
