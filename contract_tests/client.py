@@ -6,6 +6,7 @@ import json
 import re
 import shlex
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,13 @@ class OrderLedger:
         self.cap_name = cap_name or f"JAFARSHOP_MAX_ORDERS={cap}"
         self.created: set[str] = set()
         self.requests = 0
+        self.statuses: Counter[tuple[str, int]] = Counter()  # (operationId, status) -> answers seen, for coverage
         self._lock = threading.Lock()
+
+    def record_status(self, method: str, status: int) -> None:
+        """Count an answer of the partner API (POST is submitCart, GET getOrder: the only two operations)."""
+        with self._lock:
+            self.statuses["submitCart" if method.upper() == "POST" else "getOrder", status] += 1
 
     def make_room(self) -> None:
         """Skip the calling test when one more order could pass the cap."""
@@ -148,8 +155,10 @@ class ApiClient:
         exchange = Exchange(method, url, headers, body)
         self.exchanges.append(exchange)
         response = self.http.request(method, url, headers=headers, content=body)
+        self.ledger.record_status(method, response.status_code)
         exchange.status = response.status_code
         exchange.response = response.text[:500]
+        check_nothing_leaks(response, headers, self.target.secrets)
         if response.status_code >= 400:
             check_envelope(response)
         return response
@@ -180,6 +189,46 @@ def check_envelope(response: httpx.Response) -> None:
         f"{response.status_code} answer is not the documented error envelope "
         f'{{"error": "...", "details": ...}}: {"; ".join(problems)}; body: {response.text[:300]!r}'
     )
+
+
+# How stack traces of common server stacks begin or read: Python, Java, Go, Node.js, .NET, PHP.
+STACK_TRACE = re.compile(
+    r"Traceback \(most recent call last\)|File \"[^\"\n]+\", line \d+|\bat java\.|Exception in thread \""
+    r"|goroutine \d+ \[|^\s*at \S.* \(\S+:\d+:\d+\)$|\bat \S+ in \S+:line \d+|Stack trace:\s+#0 ",
+    re.MULTILINE,
+)
+
+
+def check_nothing_leaks(response: httpx.Response, sent: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+    """No answer repeats an API key: the Authorization value sent, its bare key (known, unknown or malformed) or a
+    key the run holds (the guide: never log API keys; a client logs what it gets back). No error answer carries a
+    stack trace. Checked on every answer the suite gets; keys of under 8 characters are not looked for."""
+    authorization = sent.get("Authorization", "")
+    candidates = {authorization, authorization.split(None, 1)[-1] if authorization.strip() else "", *secrets}
+    keys = sorted((key for key in candidates if len(key.strip()) >= 8), key=len, reverse=True)
+    texts, stack = [response.text, *response.headers.values()], [_json_or_none(response)]
+    while stack:  # the JSON body's strings, unescaped: a key with quotes is echoed escaped in the raw text
+        node = stack.pop()
+        if isinstance(node, str):
+            texts.append(node)
+        elif isinstance(node, dict | list):
+            stack.extend([*node.keys(), *node.values()] if isinstance(node, dict) else node)
+    request = f"{response.status_code} answer to {response.request.method} {response.request.url.path}"
+    for key in keys:
+        found = next((text for text in texts if key in text), None)
+        if found is not None:
+            for hidden in keys:
+                found = found.replace(hidden, mask(hidden))
+            raise AssertionError(
+                f"the {request} repeats an API key that was sent ({mask(key)}); answers must never carry keys "
+                f"(the guide: never log API keys): {found[:300]!r}"
+            )
+    trace = next((match for text in texts if (match := STACK_TRACE.search(text))), None)
+    if response.status_code >= 400 and trace is not None:
+        raise AssertionError(
+            f"the {request} carries a stack trace ({trace.group(0)!r}): errors must not expose the server's "
+            f"internals: {response.text[:300]!r}"
+        )
 
 
 def expect(response: httpx.Response, status: int, what: str) -> Any:

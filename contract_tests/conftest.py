@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
+from contract_tests import coverage
 from contract_tests.client import ApiClient, OrderLedger
 from contract_tests.target import SETTINGS, Target, TargetError, mask, resolve_target, values_from_environment
 
 TARGET_KEY = pytest.StashKey[Target]()
 SILENCE_KEY = pytest.StashKey["Silence"]()
+COVERAGE_KEY = pytest.StashKey[dict[str, Any]]()
+OUTCOMES = coverage.Outcomes()  # one pytest session per process: the run's test outcomes
+EXIT_COVERAGE_INCOMPLETE = 6
 # A target that stops answering ends the run (exit 3) after this many tests in a row failed for that alone.
 UNANSWERED_TESTS_TO_STOP = 3
 LEDGER_KEY = pytest.StashKey[OrderLedger]()
@@ -27,6 +33,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("jafarshop", "JafarShop target (each also read from its environment variable)")
     for setting in SETTINGS.values():
         group.addoption(setting.option, default=None, help=f"{setting.help} [env {setting.env}]")
+    group.addoption(
+        "--jafarshop-coverage",
+        type=Path,
+        default=None,
+        help="write the run's contract coverage to PATH.json and PATH.md (jafarshop-contract gives "
+        "reports/contract-coverage)",
+    )
+    group.addoption(
+        "--jafarshop-require-full-coverage",
+        action="store_true",
+        default=os.environ.get("JAFARSHOP_REQUIRE_FULL_COVERAGE", "") not in ("", "0"),
+        help="fail the run (exit 6 here, 4 from jafarshop-contract) when a documented status was not seen or a rule "
+        "was not checked [env JAFARSHOP_REQUIRE_FULL_COVERAGE=1]",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,14 +84,39 @@ def _cap_share(config: pytest.Config, cap: int | None) -> tuple[int | None, str]
     return share, f"this worker's share ({share}) of JAFARSHOP_MAX_ORDERS={cap}"
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Every test's outcome, for the coverage of the guide's rules (on the controller, workers' reports too)."""
+    if report.when == "call" or (report.skipped and report.when == "setup"):
+        reason = ""
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        OUTCOMES.add(report.nodeid, report.outcome, reason)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    silence = session.config.stash.get(SILENCE_KEY, None)
+    config = session.config
+    silence = config.stash.get(SILENCE_KEY, None)
     if silence is not None and silence.stopped:
         session.exitstatus = 3  # not a verdict on the contract: jafarshop-contract reports "target unreachable"
-    workeroutput = getattr(session.config, "workeroutput", None)
-    ledger = session.config.stash.get(LEDGER_KEY, None)
+    workeroutput = getattr(config, "workeroutput", None)
+    ledger = config.stash.get(LEDGER_KEY, None)
     if workeroutput is not None and ledger is not None:  # a worker: hand its counts to the controller
-        workeroutput["jafarshop_ledger"] = {"requests": ledger.requests, "created": sorted(ledger.created)}
+        workeroutput["jafarshop_ledger"] = {
+            "requests": ledger.requests,
+            "created": sorted(ledger.created),
+            "statuses": [[operation, status, n] for (operation, status), n in ledger.statuses.items()],
+        }
+        return
+    if ledger is None:
+        return
+    data = coverage.report(ledger.statuses, OUTCOMES)
+    config.stash[COVERAGE_KEY] = data
+    base = config.getoption("jafarshop_coverage")
+    if base is not None:
+        coverage.write(data, base)
+    incomplete = data["unseen_statuses"] or data["unchecked_rules"]
+    if config.getoption("jafarshop_require_full_coverage") and incomplete and session.exitstatus == 0:
+        session.exitstatus = EXIT_COVERAGE_INCOMPLETE
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -82,6 +127,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     if counts and ledger is not None:
         ledger.requests += counts["requests"]
         ledger.created.update(counts["created"])
+        for operation, status, n in counts["statuses"]:
+            ledger.statuses[operation, status] += n
 
 
 @pytest.fixture(scope="session")
@@ -187,6 +234,28 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             f"{UNANSWERED_TESTS_TO_STOP} tests in a row got no answer from the target ({silence.last}): the run was "
             "stopped; its failures say nothing about the contract. Check that the target is up, then run again."
         )
+    data = config.stash.get(COVERAGE_KEY, None)
+    if data is not None:
+        terminalreporter.write_sep("-", "contract coverage")
+        for operation, info in data["operations"].items():
+            seen = ", ".join(
+                f"{code} x{n}" if n else f"{code} not seen" + (" (not required)" if f"{operation} {code}" in
+                                                                 data["not_required"] else " (NOT SEEN)")
+                for code, n in info["documented"].items()
+            )  # fmt: skip
+            extra = ", ".join(f"{code} x{n}" for code, n in info["undocumented_seen"].items())
+            terminalreporter.write_line(f"{operation}: {seen}" + (f"; undocumented: {extra}" if extra else ""))
+        verdicts = Counter(rule["verdict"] for rule in data["rules"])
+        terminalreporter.write_line(
+            f"guide rules: {verdicts['passed']} passed, {verdicts['failed']} failed, "
+            f"{verdicts['not checked']} not checked"
+        )
+        for rule in data["rules"]:
+            if rule["verdict"] != "passed":
+                why = f" ({'; '.join(rule['why_not_checked'])})" if rule["why_not_checked"] else ""
+                terminalreporter.write_line(f"  {rule['verdict']}: {rule['rule']}{why}")
+        if config.getoption("jafarshop_require_full_coverage") and (data["unseen_statuses"] or data["unchecked_rules"]):
+            terminalreporter.write_line("incomplete coverage, and --require-full-coverage asks for all of it")
     ledger = config.stash.get(LEDGER_KEY, None)
     if ledger is None:
         return

@@ -25,16 +25,19 @@ from contract_tests.target import (
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_REPORT = Path("reports") / "contract-junit.xml"
-EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_TARGET = 0, 1, 2, 3
+EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_TARGET, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
 EXIT_MEANINGS = {
     EXIT_OK: "no contract violation found",
     EXIT_VIOLATION: "contract violation",
     EXIT_USAGE: "usage error",
     EXIT_TARGET: "target unreachable or misconfigured",
+    EXIT_INCOMPLETE: "no violation found, but coverage incomplete and --require-full-coverage given",
 }
 # pytest's own codes: 2 interrupted, 3 internal error or our abort on a target that stopped answering (conftest),
-# 4 usage error, 5 no test selected.
-PYTEST_EXIT_CODES = {0: EXIT_OK, 1: EXIT_VIOLATION, 2: EXIT_USAGE, 3: EXIT_TARGET, 4: EXIT_USAGE, 5: EXIT_USAGE}
+# 4 usage error, 5 no test selected, 6 coverage incomplete under --require-full-coverage (conftest).
+PYTEST_EXIT_CODES = {
+    0: EXIT_OK, 1: EXIT_VIOLATION, 2: EXIT_USAGE, 3: EXIT_TARGET, 4: EXIT_USAGE, 5: EXIT_USAGE, 6: EXIT_INCOMPLETE,
+}  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Verify a JafarShop B2B API implementation against the partner guide and the OpenAPI contract.\n"
             "A pre-flight first checks that the settings lead to the API (a few requests, one order).\n"
             "Exit codes: 0 no contract violation found, 1 a contract violation, 2 a usage error,\n"
-            "3 the target is unreachable or a setting is wrong (one line says which)."
+            "3 the target is unreachable or a setting is wrong (one line says which), 4 no violation but the\n"
+            "coverage is incomplete with --require-full-coverage. Reports: the JUnit XML and\n"
+            "contract-coverage.json/.md beside it (documented statuses seen, guide rules checked)."
         ),
         epilog=(
             f"The target is read from the environment:\n{settings}\n"
@@ -72,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         "the same cases; the order cap is shared out. Pays off when the run waits on the network: on 2 cores, with "
         "20 ms added to every answer, 4 workers took 32 s where 1 took 42 s. Against the local mock on 2 cores it "
         "does not (the run is CPU-bound: 14.6 s with 2 workers, 13.6 s with 1).",
+    )
+    parser.add_argument(
+        "--require-full-coverage",
+        action="store_true",
+        default=os.environ.get("JAFARSHOP_REQUIRE_FULL_COVERAGE", "") not in ("", "0"),
+        help="exit 4 when no violation was found but a documented status was never seen or a guide rule could not "
+        "be checked (JAFARSHOP_REQUIRE_FULL_COVERAGE=1)",
     )
     parser.add_argument(
         "--skip-preflight",
@@ -159,7 +171,16 @@ def run_pytest(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "pytest", "-c", str(HERE / "pytest.ini"), "--rootdir", str(HERE)]
     if args.workers > 1:  # worksteal: the few long schemathesis tests do not queue behind each other
         command += ["-n", str(args.workers), "--dist", "worksteal"]
-    return subprocess.call([*command, f"--junitxml={args.report}", str(HERE), *extra])
+    if args.require_full_coverage:
+        command.append("--jafarshop-require-full-coverage")
+    coverage = f"--jafarshop-coverage={coverage_base(args)}"
+    return subprocess.call([*command, f"--junitxml={args.report}", coverage, str(HERE), *extra])
+
+
+def coverage_base(args: argparse.Namespace) -> Path:
+    """Where the coverage report goes: contract-coverage.json and .md beside the JUnit report."""
+    base: Path = args.report.parent / "contract-coverage"
+    return base
 
 
 def preflight(target: Target) -> int:
@@ -204,14 +225,16 @@ def _verify(args: argparse.Namespace) -> int:
         os.environ["JAFARSHOP_MAX_ORDERS"] = str(left)
     code = PYTEST_EXIT_CODES.get(run_pytest(args), EXIT_USAGE)
     if code == EXIT_TARGET:  # stopped because the target stopped answering: its failures are no verdict to publish
-        args.report.unlink(missing_ok=True)
+        for report in (args.report, coverage_base(args).with_suffix(".json"), coverage_base(args).with_suffix(".md")):
+            report.unlink(missing_ok=True)
     return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite; return 0 (no violation), 1 (violation), 2 (usage error) or 3 (target unreachable or wrong)."""
     args = build_parser().parse_args(argv)
-    for report in (args.report,):  # every report of this run is written fresh or not at all
+    base = coverage_base(args)
+    for report in (args.report, base.with_suffix(".json"), base.with_suffix(".md")):  # fresh, or not at all
         report.unlink(missing_ok=True)
     if args.examples is not None:
         os.environ["JAFARSHOP_EXAMPLES"] = str(args.examples)
@@ -230,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Stop as stop:
         print(f"jafarshop-contract: {stop}", file=sys.stderr, flush=True)
         code = stop.code
-    reports = f"; JUnit report: {args.report}" if args.report.exists() else "; no report written"
+    written = [str(path) for path in (args.report, base.with_suffix(".md")) if path.exists()]
+    reports = f"; reports: {', '.join(written)}" if written else "; no report written"
     print(f"contract run: {time.monotonic() - started:.1f} s; exit {code} ({EXIT_MEANINGS[code]}){reports}", flush=True)
     return code

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.client import Exchange, shell_word
+from contract_tests.coverage import documented_statuses
 from tests.conftest import KEY_A, KEY_B, ROOT, LiveServer
 
 pytestmark = pytest.mark.live
@@ -139,3 +140,24 @@ def test_reproductions_paste_into_a_shell_with_the_keys_as_variables() -> None:
     assert shown == ["-i", "-X", "POST", "http://h/v1/carts/submit", "-H", f"Authorization: Bearer {key}",
                      "--data-binary", "{\"a\": \"it's\"}"]  # fmt: skip
     assert shell_word("no secret here", {key: "V"}) == "'no secret here'"
+
+
+def test_every_run_reports_its_coverage_and_can_require_all_of_it(live_server: LiveServer, tmp_path: Path) -> None:
+    env = {**SETTINGS, "JAFARSHOP_BASE_URL": live_server.url, "JAFARSHOP_OTHER_API_KEY": ""}
+    result = contract(
+        tmp_path, env, "--examples", "3", "--require-full-coverage", "--", "-k", "another_partner or replay_with"
+    )
+    assert result.returncode == 4, result.stdout[-3000:] + result.stderr
+    assert "exit 4 (no violation found, but coverage incomplete" in result.stdout
+    data = json.loads((tmp_path / "reports" / "contract-coverage.json").read_text())
+    assert set(data["operations"]) == {"submitCart", "getOrder"}
+    for operation, statuses in documented_statuses().items():
+        assert sorted(int(code) for code in data["operations"][operation]["documented"]) == statuses
+    assert data["operations"]["submitCart"]["documented"]["200"] > 0  # the replay test's submits were counted
+    rules = {rule["id"]: rule for rule in data["rules"]}
+    assert rules["idempotent-replay"]["verdict"] == "passed"
+    isolation = rules["partner-isolation-403"]
+    assert isolation["verdict"] == "not checked"
+    assert any("JAFARSHOP_OTHER_API_KEY" in why for why in isolation["why_not_checked"])
+    assert "partner-isolation-403" in data["unchecked_rules"]
+    assert (tmp_path / "reports" / "contract-coverage.md").read_text().startswith("# Contract coverage")
