@@ -41,6 +41,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "reports/contract-coverage)",
     )
     group.addoption(
+        "--jafarshop-preflight-orders",
+        type=int,
+        default=0,
+        help="orders jafarshop-contract's pre-flight already created (counted against the cap and in the summary)",
+    )
+    group.addoption(
         "--jafarshop-require-full-coverage",
         action="store_true",
         default=os.environ.get("JAFARSHOP_REQUIRE_FULL_COVERAGE", "") not in ("", "0"),
@@ -60,7 +66,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except TargetError as exc:
         raise pytest.UsageError(f"contract suite: {exc}") from None
     config.stash[TARGET_KEY] = target
-    config.stash[LEDGER_KEY] = OrderLedger(*_cap_share(config, target.max_orders))
+    preflight: int = config.getoption("jafarshop_preflight_orders")
+    ledger = OrderLedger(*_cap_share(config, target.max_orders, preflight))
+    ledger.preflight_orders = preflight
+    config.stash[LEDGER_KEY] = ledger
     # A live, stateful target: nothing replayed from earlier runs, no deadline on network calls.
     settings.register_profile(
         "contract",
@@ -74,14 +83,19 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("contract")
 
 
-def _cap_share(config: pytest.Config, cap: int | None) -> tuple[int | None, str]:
-    """Under pytest-xdist (--workers), each worker may create its share of the order cap, so the run stays under it."""
+def _cap_share(config: pytest.Config, cap: int | None, preflight: int) -> tuple[int | None, str]:
+    """What the tests may create: the cap less the pre-flight's orders, and under pytest-xdist (--workers) each
+    worker its share of that, so that the run stays under the cap."""
+    if cap is None:
+        return None, ""
+    name = f"JAFARSHOP_MAX_ORDERS={cap}" + (f" (less the pre-flight's {preflight})" if preflight else "")
+    left = cap - preflight
     workerinput = getattr(config, "workerinput", None)
-    if cap is None or workerinput is None:
-        return cap, ""
+    if workerinput is None:
+        return left, name
     index, count = int(workerinput["workerid"].removeprefix("gw")), int(workerinput["workercount"])
-    share = cap // count + (1 if index < cap % count else 0)
-    return share, f"this worker's share ({share}) of JAFARSHOP_MAX_ORDERS={cap}"
+    share = left // count + (1 if index < left % count else 0)
+    return share, f"this worker's share ({share}) of {name}"
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -259,9 +273,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     ledger = config.stash.get(LEDGER_KEY, None)
     if ledger is None:
         return
-    cap = f" (cap {ledger.cap})" if ledger.cap is not None else ""
+    full_cap = config.stash[TARGET_KEY].max_orders
+    cap = f" (cap {full_cap})" if full_cap is not None else ""
     terminalreporter.write_sep("-", "JafarShop contract run")
     terminalreporter.write_line(
         f"requests sent to the target: {ledger.requests} (plus those schemathesis's checks send on their own)"
     )
-    terminalreporter.write_line(f"orders created on the target: {len(ledger.created)}{cap}")
+    preflight = f", {ledger.preflight_orders} of them by the pre-flight" if ledger.preflight_orders else ""
+    total = len(ledger.created) + ledger.preflight_orders
+    terminalreporter.write_line(f"orders created on the target: {total}{cap}{preflight}")

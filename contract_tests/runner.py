@@ -164,7 +164,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def run_pytest(args: argparse.Namespace) -> int:
+def run_pytest(args: argparse.Namespace, preflight_orders: int = 0) -> int:
     """Run the suite in its own process, so that nothing imported here (the mock, connexion) leaks into it."""
     args.report.parent.mkdir(parents=True, exist_ok=True)
     extra = [arg for arg in args.pytest_args if arg != "--"]
@@ -173,6 +173,7 @@ def run_pytest(args: argparse.Namespace) -> int:
         command += ["-n", str(args.workers), "--dist", "worksteal"]
     if args.require_full_coverage:
         command.append("--jafarshop-require-full-coverage")
+    command.append(f"--jafarshop-preflight-orders={preflight_orders}")
     coverage = f"--jafarshop-coverage={coverage_base(args)}"
     return subprocess.call([*command, f"--junitxml={args.report}", coverage, str(HERE), *extra])
 
@@ -217,13 +218,10 @@ def _verify(args: argparse.Namespace) -> int:
     except TargetError as exc:
         raise Stop(EXIT_USAGE, str(exc)) from None
     created = 0 if args.skip_preflight else preflight(target)
-    if target.max_orders is not None and created:
-        left = target.max_orders - created
-        if left < 1:
-            raise Stop(EXIT_USAGE, f"JAFARSHOP_MAX_ORDERS={target.max_orders} leaves no order for the tests after the "
-                       f"pre-flight's {created}: raise it (or --skip-preflight)")  # fmt: skip
-        os.environ["JAFARSHOP_MAX_ORDERS"] = str(left)
-    code = PYTEST_EXIT_CODES.get(run_pytest(args), EXIT_USAGE)
+    if target.max_orders is not None and created >= target.max_orders:
+        raise Stop(EXIT_USAGE, f"JAFARSHOP_MAX_ORDERS={target.max_orders} leaves no order for the tests after the "
+                   f"pre-flight's {created}: raise it (or --skip-preflight)")  # fmt: skip
+    code = PYTEST_EXIT_CODES.get(run_pytest(args, created), EXIT_USAGE)
     if code == EXIT_TARGET:  # stopped because the target stopped answering: its failures are no verdict to publish
         for report in (args.report, coverage_base(args).with_suffix(".json"), coverage_base(args).with_suffix(".md")):
             report.unlink(missing_ok=True)
