@@ -147,36 +147,43 @@ REQUIRED_FIELDS = [
     "totals.subtotal", "totals.tax", "totals.shipping", "totals.total",
 ]  # fmt: skip
 
-# Each breaks exactly one rule of the guide's field reference; a correct target answers 422.
-BROKEN_CONSTRAINTS: dict[str, Mutation] = {
-    "quantity-zero": _set("items.0.quantity", 0),
-    "quantity-negative": _set("items.0.quantity", -1),
-    "quantity-fractional": _set("items.0.quantity", 1.5),
-    "quantity-string": _set("items.0.quantity", "2"),
-    "price-negative": _set("items.0.price", -0.01),
-    "price-string": _set("items.0.price", "29.99"),
-    "subtotal-negative": _set("totals.subtotal", -1),
-    "tax-negative": _set("totals.tax", -1),
-    "shipping-cost-negative": _set("totals.shipping", -1),
-    "total-negative": _set("totals.total", -1),
-    "total-string": _set("totals.total", "91.37"),
-    "items-empty": _set("items", []),
-    "items-object": _set("items", {"sku": "X"}),
-    "country-three-letters": _set("shipping.country", "JOR"),
-    "country-lower-case": _set("shipping.country", "jo"),
-    "country-digits": _set("shipping.country", "12"),
-    "country-empty": _set("shipping.country", ""),
-    "payment-method-unsupported": _set("payment_method", "Bitcoin"),
-    "payment-method-wrong-case": _set("payment_method", "credit card"),
-    "partner-order-id-empty": _set("partner_order_id", ""),
-    "partner-order-id-number": _set("partner_order_id", 1234),
-    "sku-empty": _set("items.0.sku", ""),
-    "title-empty": _set("items.0.title", ""),
-    "customer-name-empty": _set("customer.name", ""),
-    "customer-string": _set("customer", "John Doe"),
-    "shipping-array": _set("shipping", ["123 Main Street"]),
-    "item-not-object": _set("items.0", "JDTQ1834"),
-}
+# Each breaks exactly one rule of the guide's field reference, in the field named; a correct target answers 422.
+_BROKEN: list[tuple[str, str, Any]] = [
+    ("quantity-zero", "items.0.quantity", 0),
+    ("quantity-negative", "items.0.quantity", -1),
+    ("quantity-fractional", "items.0.quantity", 1.5),
+    ("quantity-string", "items.0.quantity", "2"),
+    ("price-negative", "items.0.price", -0.01),
+    ("price-string", "items.0.price", "29.99"),
+    ("subtotal-negative", "totals.subtotal", -1),
+    ("tax-negative", "totals.tax", -1),
+    ("shipping-cost-negative", "totals.shipping", -1),
+    ("total-negative", "totals.total", -1),
+    ("total-string", "totals.total", "91.37"),
+    ("items-empty", "items", []),
+    ("items-object", "items", {"sku": "X"}),
+    ("country-three-letters", "shipping.country", "JOR"),
+    ("country-lower-case", "shipping.country", "jo"),
+    ("country-digits", "shipping.country", "12"),
+    ("country-empty", "shipping.country", ""),
+    ("payment-method-unsupported", "payment_method", "Bitcoin"),
+    ("payment-method-wrong-case", "payment_method", "credit card"),
+    ("partner-order-id-empty", "partner_order_id", ""),
+    ("partner-order-id-number", "partner_order_id", 1234),
+    ("sku-empty", "items.0.sku", ""),
+    ("title-empty", "items.0.title", ""),
+    ("customer-name-empty", "customer.name", ""),
+    ("customer-string", "customer", "John Doe"),
+    ("shipping-array", "shipping", ["123 Main Street"]),
+    ("item-not-object", "items.0", "JDTQ1834"),
+]
+BROKEN_CONSTRAINTS: dict[str, Mutation] = {name: _set(path, value) for name, path, value in _BROKEN}
+BROKEN_FIELDS: dict[str, str] = {name: path for name, path, _ in _BROKEN}
+
+
+def field_name(path: str) -> str:
+    """The name a 422 should mention for the field at `path`: its last part that is not an index."""
+    return next(part for part in reversed(path.split(".")) if not part.isdigit())
 
 
 def broken(cart: dict[str, Any], mutation: Mutation) -> dict[str, Any]:

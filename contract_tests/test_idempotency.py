@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -37,6 +39,55 @@ def test_replay_after_reading_the_order_returns_same_order(api: ApiClient, targe
     order_id = create_order(api, cart, key=key)
     read_order(api, order_id)
     assert_replays(api, cart, key, order_id, "after reading the order")
+
+
+# The guide's retry strategy: at most 3 retries, waiting 1 s, 2 s and 4 s. The last retry goes 7 s after the first
+# submit, so a key must be remembered at least that long (the one slow test of the suite).
+BACKOFF_SECONDS = (1, 2, 4)
+
+
+def test_retry_at_the_end_of_the_guides_backoff_replays_the_same_order(api: ApiClient, target: Target) -> None:
+    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    key = unique_id("idem")
+    started = time.monotonic()
+    order_id = create_order(api, cart, key=key)
+    time.sleep(max(0.0, sum(BACKOFF_SECONDS) - (time.monotonic() - started)))
+    assert_replays(api, cart, key, order_id, f"{sum(BACKOFF_SECONDS)} s later (the guide's last retry: 1 + 2 + 4 s)")
+
+
+def _serializations(cart: dict[str, Any]) -> dict[str, bytes]:
+    """The same JSON value written as other clients write it: keys reordered, spacing, escapes."""
+
+    def reordered(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {name: reordered(value[name]) for name in reversed(list(value))}
+        if isinstance(value, list):
+            return [reordered(item) for item in value]
+        return value
+
+    compact = json.dumps(cart, separators=(",", ":"), ensure_ascii=False)
+    return {
+        "keys in reverse order": json.dumps(reordered(cart), ensure_ascii=False).encode(),
+        "indented, CRLF line ends": json.dumps(cart, indent=4, ensure_ascii=False).replace("\n", "\r\n").encode(),
+        "compact": compact.encode(),
+        "non-ASCII and slashes escaped (PHP's json_encode)": json.dumps(cart).replace("/", "\\/").encode(),
+        "tabs around separators": json.dumps(cart, separators=("\t,\t", "\t:\t"), ensure_ascii=False).encode(),
+    }
+
+
+def test_same_cart_serialized_differently_replays_the_same_order(api: ApiClient, target: Target) -> None:
+    """ "Same payload" is the JSON value, not its bytes: a retry from another process, library or language writes the
+    same cart with other key order and spacing."""
+    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    cart["customer"]["name"] = "جعفر Jafar"  # escaped as \\u.... by ASCII-only encoders
+    key = unique_id("idem")
+    order_id = create_order(api, cart, key=key)
+    for how, raw in _serializations(cart).items():
+        body = expect(api.submit(content=raw, key=key), 200, f"the same cart written with {how} must replay")
+        assert body["supplier_order_id"] == order_id, (
+            f"the same cart written with {how} must return the existing order {order_id}, "
+            f"got {body['supplier_order_id']}"
+        )
 
 
 def test_concurrent_submits_with_one_key_create_one_order(api: ApiClient, target: Target) -> None:
@@ -76,12 +127,24 @@ def test_different_keys_create_different_orders(api: ApiClient, target: Target) 
     assert first != second, "the same cart under two different keys must create two orders"
 
 
-def test_rejected_submission_does_not_consume_its_key(api: ApiClient, target: Target) -> None:
+def test_rejected_submission_creates_no_order_under_its_key(api: ApiClient, target: Target) -> None:
+    """A 422 creates nothing: its key then takes the fixed cart as new (200: the mock records only 200 and 204
+    answers), or is 409 (a target may keep the refused payload under the key; the guide's "same key + different
+    payload: 409" allows it, and its advice for a 409, a new key, then works). It never replays an order."""
     cart = sample_cart(target.mapped_skus, target.unmapped_sku)
     key = unique_id("idem")
     invalid = dict(copy.deepcopy(cart), items=[])
     expect(api.submit(invalid, key=key), 422, "an empty items list must be 422")
-    create_order(api, cart, key=key)
+    response = api.submit(cart, key=key)
+    assert response.status_code in (200, 409), (
+        f"after a 422, its key with the fixed cart must create the order (200) or be 409, got "
+        f"{response.status_code}: {response.text[:300]!r}"
+    )
+    if response.status_code == 200:
+        order = read_order(api, response.json()["supplier_order_id"])
+        assert order["partner_order_id"] == cart["partner_order_id"], "the key replayed an order of the refused cart"
+    else:
+        create_order(api, cart, key=unique_id("idem"))  # the guide's way out of a 409: a new key
 
 
 def test_partners_using_the_same_key_do_not_see_or_block_each_other(
