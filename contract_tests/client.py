@@ -159,7 +159,7 @@ class ApiClient:
         self.ledger.record_status(method, response.status_code)
         exchange.status = response.status_code
         exchange.response = response.text[:500]
-        check_nothing_leaks(response, headers, self.target.secrets)
+        check_nothing_leaks(response, self.target)
         if response.status_code >= 400:
             check_envelope(response)
         return response
@@ -200,12 +200,13 @@ STACK_TRACE = re.compile(
 )
 
 
-def check_nothing_leaks(response: httpx.Response, sent: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+def check_nothing_leaks(response: httpx.Response, target: Target) -> None:
     """No answer repeats an API key: the Authorization value sent, its bare key (known, unknown or malformed) or a
     key the run holds (the guide: never log API keys; a client logs what it gets back). No error answer carries a
-    stack trace. Checked on every answer the suite gets; keys of under 8 characters are not looked for."""
-    authorization = sent.get("Authorization", "")
-    candidates = {authorization, authorization.split(None, 1)[-1] if authorization.strip() else "", *secrets}
+    stack trace. Checked on every answer the suite gets; keys of under 8 characters are not looked for. (The
+    arguments are the response and the target, whose reprs hide keys: pytest prints the failing frame's arguments.)"""
+    authorization = response.request.headers.get("Authorization", "")
+    candidates = {authorization, authorization.split(None, 1)[-1] if authorization.strip() else "", *target.secrets}
     keys = sorted((key for key in candidates if len(key.strip()) >= 8), key=len, reverse=True)
     texts, stack = [response.text, *response.headers.values()], [_json_or_none(response)]
     while stack:  # the JSON body's strings, unescaped: a key with quotes is echoed escaped in the raw text
