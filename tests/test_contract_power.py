@@ -1,4 +1,5 @@
-"""The contract suite's own power: it passes against the mock and fails against every deliberately broken target."""
+"""The contract suite's own power: it passes against the mock and against every alternative but correct target, and
+fails against every deliberately broken target."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from mockserver import create_app
 from mockserver.fixtures import load_fixtures
-from tests.broken_targets import DEFECTS, Defect
+from tests.broken_targets import ALTERNATIVES, DEFECTS, Alternative, Defect
 from tests.conftest import KEY_A, KEY_B, ROOT, serve
 
 pytestmark = pytest.mark.live
@@ -31,6 +32,8 @@ def run_contract(base_url: str, tmp_path: Path, *args: str, other_api_key: str =
         "JAFARSHOP_OTHER_API_KEY": other_api_key,
         "JAFARSHOP_MAPPED_SKUS": skus,
         "JAFARSHOP_UNMAPPED_SKU": "YOUR-SKU-123",
+        # Every target here is the mock, or wraps it and leaves its admin API alone: the lifecycle tests run.
+        "JAFARSHOP_ADMIN_TOKEN": "demo-admin-token",
     }
     result = subprocess.run(
         [sys.executable, "-m", "contract_tests", "--report", str(report), *args],
@@ -59,7 +62,18 @@ def test_contract_suite_catches_broken_target(defect: Defect, tmp_path: Path) ->
     assert KEY_A not in output and KEY_B not in output, "a failure report printed an API key in full"
     caught = [name for name in failed if any(expected in name for expected in defect.caught_by)]
     assert caught, f"{defect.name}: expected a failure in {defect.caught_by}, got {failed}"
+    if defect.only:
+        others = [name for name in failed if name not in caught]
+        assert not others, f"{defect.name} breaks one promise, yet tests outside {defect.caught_by} failed: {others}"
     print(f"{defect.name}: caught by {len(failed)} tests: {failed}")
+
+
+@pytest.mark.parametrize("alternative", ALTERNATIVES, ids=[alternative.name for alternative in ALTERNATIVES])
+def test_contract_suite_passes_an_alternative_but_correct_target(alternative: Alternative, tmp_path: Path) -> None:
+    """A target that decides one of the guide's silences otherwise than the mock is still correct: no failure."""
+    with serve(alternative.build()) as url:
+        code, failed, output = run_contract(url, tmp_path, "--examples", QUICK_EXAMPLES)
+    assert (code, failed) == (0, []), f"{alternative.name} ({alternative.decides}) failed:\n{output[-5000:]}"
 
 
 def test_order_cap_bounds_what_the_run_creates_and_the_count_is_true(tmp_path: Path) -> None:
