@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.client import Exchange, shell_word
-from contract_tests.coverage import documented_statuses
+from contract_tests.coverage import RULES, documented_statuses
 from tests.conftest import KEY_A, KEY_B, ROOT, LiveServer
 
 pytestmark = pytest.mark.live
@@ -161,3 +162,15 @@ def test_every_run_reports_its_coverage_and_can_require_all_of_it(live_server: L
     assert any("JAFARSHOP_OTHER_API_KEY" in why for why in isolation["why_not_checked"])
     assert "partner-isolation-403" in data["unchecked_rules"]
     assert (tmp_path / "reports" / "contract-coverage.md").read_text().startswith("# Contract coverage")
+
+
+def test_every_contract_test_counts_for_a_rule_of_the_guide() -> None:
+    tests = {
+        node.name
+        for module in (ROOT / "contract_tests").glob("test_*.py")
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_")
+    }
+    counted = {test for rule in RULES for test in rule.tests}
+    assert tests - counted == set(), "contract tests that no rule of contract_tests/coverage.py counts"
+    assert {t for t in counted if t.startswith("test_")} - tests == set(), "rules that name tests which do not exist"
