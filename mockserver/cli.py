@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
+import math
 import os
+import re
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, NoReturn
 
 from mockserver.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
 from mockserver.state import (
@@ -26,10 +29,98 @@ ADMIN_TOKEN_ENV = "JAFARSHOP_MOCK_ADMIN_TOKEN"
 ALLOW_DEMO_ENV = "JAFARSHOP_MOCK_ALLOW_DEMO_ADMIN_TOKEN"
 
 
+class _FromEnv(str):
+    """A default read from an environment variable: its option's `type` then names the variable in its message."""
+
+    variable: str
+
+
+def _env(variable: str, default: str) -> str:
+    value = os.environ.get(variable)
+    if value is None:
+        return default
+    marked = _FromEnv(value)
+    marked.variable = variable
+    return marked
+
+
+def _checked(option: str, convert: Callable[[str], Any], allowed: str) -> Callable[[str], Any]:
+    """An argparse `type`: `convert`, whose ValueError becomes one message naming the option (or the environment
+    variable the value came from) and what is allowed."""
+
+    def check(text: str) -> Any:
+        try:
+            return convert(text)
+        except ValueError:
+            source = f"{text.variable}={text!r}" if isinstance(text, _FromEnv) else f"{option} {text!r}"
+            raise argparse.ArgumentTypeError(f"{source}: must be {allowed}") from None
+
+    check.__name__ = option  # argparse's fallback message names the type
+    return check
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise ValueError(text)
+    return port
+
+
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    def convert(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise ValueError(text)
+        return value
+
+    return convert
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(text)
+    return value
+
+
+def _log_level(text: str) -> str:
+    if text.lower() not in LOG_LEVELS:
+        raise ValueError(text)
+    return text.lower()
+
+
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def _host(text: str) -> str:
+    """An IP address (IPv6 also in brackets), a host name, or "" for every interface; checked before any bind."""
+    name = text.strip()
+    bare = name[1:-1] if name.startswith("[") and name.endswith("]") else name
+    if not bare:
+        return text
+    try:
+        ipaddress.ip_address(bare.split("%", 1)[0])
+        return text
+    except ValueError:
+        pass
+    labels = bare.removesuffix(".").split(".")
+    numeric = all(label.isdigit() for label in labels)
+    if numeric or ":" in bare or len(bare) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(text)
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line on stderr and exit 2 (no usage block): the message names the option and what it allows."""
+        message = re.sub(r"^argument [^:]+: (?=--|JAFARSHOP_MOCK_)", "", message)  # ours name the option already
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with environment variables as fallbacks (string defaults go through each option's
-    `type`, so a bad variable is reported by argparse like a bad flag)."""
-    parser = argparse.ArgumentParser(
+    `type`, which names the variable when a bad value came from it)."""
+    parser = _Parser(
         prog="jafarshop-mock",
         description=(
             "A stateful mock of the JafarShop B2B partner API, for building and testing a partner integration. "
@@ -48,15 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--host",
-        default=os.environ.get("JAFARSHOP_MOCK_HOST", "127.0.0.1"),
+        type=_checked("--host", _host, "an IP address or a host name"),
+        default=_env("JAFARSHOP_MOCK_HOST", "127.0.0.1"),
         help="address to listen on (env JAFARSHOP_MOCK_HOST; default %(default)s, this machine only); 0.0.0.0 or "
         "another non-loopback address makes the mock reachable from other machines and needs an admin token of "
         "your own",
     )
     parser.add_argument(
         "--port",
-        type=int,
-        default=os.environ.get("JAFARSHOP_MOCK_PORT", "8080"),
+        type=_checked("--port", _port, "a whole number from 0 to 65535"),
+        default=_env("JAFARSHOP_MOCK_PORT", "8080"),
         help="port to listen on, 0 for any free port (env JAFARSHOP_MOCK_PORT; default %(default)s)",
     )
     parser.add_argument(
@@ -81,29 +173,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--journal-size",
-        type=int,
-        default=os.environ.get("JAFARSHOP_MOCK_JOURNAL_SIZE", "1000"),
+        type=_checked("--journal-size", _int_at_least(0), "a whole number, 0 or more"),
+        default=_env("JAFARSHOP_MOCK_JOURNAL_SIZE", "1000"),
         help="how many partner requests the journal keeps, 0 to turn it off (env JAFARSHOP_MOCK_JOURNAL_SIZE; "
         "default %(default)s)",
     )
     parser.add_argument(
         "--max-orders",
-        type=int,
-        default=os.environ.get("JAFARSHOP_MOCK_MAX_ORDERS", str(DEFAULT_MAX_ORDERS)),
+        type=_checked("--max-orders", _int_at_least(1), "a whole number, at least 1"),
+        default=_env("JAFARSHOP_MOCK_MAX_ORDERS", str(DEFAULT_MAX_ORDERS)),
         help="orders kept in memory; a new order past it is 503 'order store full' until a reset "
         "(env JAFARSHOP_MOCK_MAX_ORDERS; default %(default)s)",
     )
     parser.add_argument(
         "--max-idempotency-keys",
-        type=int,
-        default=os.environ.get("JAFARSHOP_MOCK_MAX_IDEMPOTENCY_KEYS", str(DEFAULT_MAX_IDEMPOTENCY_RECORDS)),
+        type=_checked("--max-idempotency-keys", _int_at_least(1), "a whole number, at least 1"),
+        default=_env("JAFARSHOP_MOCK_MAX_IDEMPOTENCY_KEYS", str(DEFAULT_MAX_IDEMPOTENCY_RECORDS)),
         help="idempotency records kept, oldest dropped first (env JAFARSHOP_MOCK_MAX_IDEMPOTENCY_KEYS; "
         "default %(default)s)",
     )
     parser.add_argument(
         "--idempotency-ttl",
-        type=float,
-        default=os.environ.get("JAFARSHOP_MOCK_IDEMPOTENCY_TTL", str(DEFAULT_IDEMPOTENCY_TTL.total_seconds())),
+        type=_checked("--idempotency-ttl", _positive_seconds, "a number of seconds, more than 0"),
+        default=_env("JAFARSHOP_MOCK_IDEMPOTENCY_TTL", str(DEFAULT_IDEMPOTENCY_TTL.total_seconds())),
         help="seconds an idempotency record is kept (env JAFARSHOP_MOCK_IDEMPOTENCY_TTL; default %(default)s)",
     )
     parser.add_argument(
@@ -115,8 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
-        choices=LOG_LEVELS,
-        default=os.environ.get("JAFARSHOP_MOCK_LOG_LEVEL", "info"),
+        type=_checked("--log-level", _log_level, "one of " + ", ".join(LOG_LEVELS)),
+        default=_env("JAFARSHOP_MOCK_LOG_LEVEL", "info"),
         help="server log level (env JAFARSHOP_MOCK_LOG_LEVEL; default %(default)s); API keys are never logged",
     )
     return parser

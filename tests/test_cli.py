@@ -84,7 +84,33 @@ def test_bad_fixtures_stop_start_up_with_file_and_field(tmp_path: Path) -> None:
 def test_a_bad_environment_variable_is_a_usage_error_not_a_traceback(variable: str, option: str) -> None:
     result = run_cli(env=clean_env(**{variable: "lots"}))
     assert result.returncode == 2
-    assert f"argument {option}: invalid int value: 'lots'" in result.stderr and "Traceback" not in result.stderr
+    assert f"{variable}='lots': must be a whole number" in result.stderr and "Traceback" not in result.stderr
+
+
+# Each: one line on stderr naming the option or variable and what it allows, exit 2, nothing bound or printed.
+BAD_SETTINGS = {
+    "port too large": (["--port", "99999"], {}, "--port '99999'", "0 to 65535"),
+    "port negative": (["--port", "-1"], {}, "--port '-1'", "0 to 65535"),
+    "port env not a number": ([], {"JAFARSHOP_MOCK_PORT": "xyz"}, "JAFARSHOP_MOCK_PORT='xyz'", "0 to 65535"),
+    "port env too large": ([], {"JAFARSHOP_MOCK_PORT": "70000"}, "JAFARSHOP_MOCK_PORT='70000'", "0 to 65535"),
+    "log level env": ([], {"JAFARSHOP_MOCK_LOG_LEVEL": "loud"}, "JAFARSHOP_MOCK_LOG_LEVEL='loud'", "debug"),
+    "log level flag": (["--log-level", "loud"], {}, "--log-level 'loud'", "critical, error, warning, info, debug"),
+    "host not an address": (["--host", "999.1.1.1"], {}, "--host '999.1.1.1'", "an IP address or a host name"),
+    "host env bad": ([], {"JAFARSHOP_MOCK_HOST": "a b"}, "JAFARSHOP_MOCK_HOST='a b'", "an IP address or a host name"),
+    "ttl env not finite": ([], {"JAFARSHOP_MOCK_IDEMPOTENCY_TTL": "nan"}, "JAFARSHOP_MOCK_IDEMPOTENCY_TTL", "than 0"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_SETTINGS))
+def test_a_bad_setting_is_one_line_naming_it_and_what_is_allowed(name: str) -> None:
+    args, env, named, allowed = BAD_SETTINGS[name]
+    result = run_cli(*args, env=clean_env(**env))
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""  # no banner: nothing bound
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert named in lines[0] and allowed in lines[0]
+    assert "Traceback" not in result.stderr and "choose another --port" not in result.stderr
 
 
 def test_missing_fixtures_file_is_named(tmp_path: Path) -> None:
