@@ -28,11 +28,17 @@ from mockserver.errors import envelope_body, report_api_error, report_unexpected
 from mockserver.middleware import PARTNER_KEY
 from mockserver.spec import load_spec
 from mockserver.state import MockState
-from mockserver.validation import MAX_BODY_BYTES, MAX_HEADER_BYTES, compiled_check, headers_size, parse_json_body
+from mockserver.validation import (
+    MAX_BODY_BYTES,
+    MAX_HEADER_BYTES,
+    compiled_check,
+    headers_size,
+    parse_json_body,
+    parse_media_type,
+)
 
 SUBMIT_PATH = "/v1/carts/submit"
 ORDERS_PREFIX = "/v1/orders/"
-_JSON_TYPES = {"application/json", "application/json; charset=utf-8", "application/json;charset=utf-8"}
 _WATCHED = {b"authorization", b"content-type", b"content-length", b"transfer-encoding", b"idempotency-key"}
 
 
@@ -97,7 +103,7 @@ class FastPath:
     async def _submit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """None when answered; otherwise the receive channel to hand on (replaying any body read)."""
         headers = _headers(scope)
-        if headers is None or headers.get(b"content-type", "").lower() not in _JSON_TYPES:
+        if headers is None or not _is_json(headers.get(b"content-type")):
             return receive
         declared = headers.get(b"content-length")
         if declared is None or not declared.isdigit() or int(declared) > self.max_body_bytes:
@@ -155,6 +161,12 @@ class FastPath:
             raw_headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _is_json(content_type: str | None) -> bool:
+    """application/json, with no parameter but charset=utf-8 (parsed as RequireContentType parses it)."""
+    parsed = parse_media_type(content_type) if content_type else None
+    return parsed is not None and parsed[0] == "application/json" and parsed[1] in ({}, {"charset": "utf-8"})
 
 
 def _headers(scope: Scope) -> dict[bytes, str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +45,44 @@ class LimitHeaderSize:
         await self.app(scope, receive, send)
 
 
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_ESSENCE = re.compile(rf"[ \t]*({_TOKEN})/({_TOKEN})[ \t]*")
+_PARAMETER = re.compile(rf'[ \t]*;[ \t]*(?:({_TOKEN})=({_TOKEN}|"(?:[^"\\]|\\.)*"))?[ \t]*')
+
+
+def parse_media_type(value: str) -> tuple[str, dict[str, str]] | None:
+    """A Content-Type as RFC 9110 writes it: `type/subtype` (lower case) and its parameters (names in lower case,
+    quoted values unquoted, the charset's value in lower case); None when it is not a media type. Whitespace around
+    the `;` is allowed, and so is an empty parameter (`application/json;`)."""
+    match = _ESSENCE.match(value)
+    if match is None:
+        return None
+    essence = f"{match[1]}/{match[2]}".lower()
+    parameters: dict[str, str] = {}
+    position = match.end()
+    while position < len(value):
+        parameter = _PARAMETER.match(value, position)
+        if parameter is None or parameter.end() == position:
+            return None
+        position = parameter.end()
+        if parameter[1] is not None:
+            name, raw = parameter[1].lower(), parameter[2]
+            text = re.sub(r"\\(.)", r"\1", raw[1:-1]) if raw.startswith('"') else raw
+            parameters[name] = text.lower() if name == "charset" else text
+    return essence, parameters
+
+
+def canonical_media_type(essence: str, parameters: dict[str, str]) -> str:
+    """The parsed media type written back in one form, the one connexion's own header parsing reads."""
+    return essence + "".join(f";{name}={_quoted(value)}" for name, value in parameters.items())
+
+
+def _quoted(value: str) -> str:
+    if re.fullmatch(_TOKEN, value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 class RequireContentType:
     """A request with a body must name its media type (stock connexion guesses JSON, then fails), in any case;
     a read's body is ignored.
@@ -64,11 +103,18 @@ class RequireContentType:
             content_type = headers.get("content-type")
             if has_body and not content_type:
                 raise UnsupportedMediaType("the request has a body but no Content-Type; send application/json")
-            if content_type and content_type != content_type.lower():
-                # Media types are case-insensitive; connexion's validator agrees, its body parsing does not.
+            if content_type:
+                parsed = parse_media_type(content_type)
+                if parsed is None:
+                    raise UnsupportedMediaType(
+                        f"the Content-Type {content_type[:100]!r} is not a media type; send application/json"
+                    )
+                # Media types are case-insensitive and may have whitespace around `;`; connexion's body parsing
+                # reads neither, so it gets the one canonical form.
+                canonical = canonical_media_type(*parsed).encode("latin-1", "replace")
                 scope = dict(scope)
                 scope["headers"] = [
-                    (name, value.lower() if name == b"content-type" else value) for name, value in scope["headers"]
+                    (name, canonical if name == b"content-type" else value) for name, value in scope["headers"]
                 ]
         await self.app(scope, receive, send)
 

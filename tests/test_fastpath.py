@@ -139,7 +139,8 @@ AUTHORIZATIONS = [
 ]  # fmt: skip
 CONTENT_TYPES = [
     "application/json", "Application/JSON", "application/json; charset=utf-8", "application/json;charset=UTF-8",
-    "application/merge-patch+json", "text/plain", "application/x-www-form-urlencoded", None,
+    "application/merge-patch+json", "application/json ;charset=utf-8", 'application/json; charset="UTF-8"',
+    "application/json;charset=latin-1", "text/plain", "application/x-www-form-urlencoded", None,
 ]  # fmt: skip
 IDEMPOTENCY_KEYS: list[str | bytes | None] = [
     "k-1",

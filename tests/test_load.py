@@ -209,6 +209,10 @@ HOSTILE: dict[str, tuple[str, str, dict[str, str] | None, bytes | None, int]] = 
     "content type multipart": ("POST", SUBMIT, {"Content-Type": "multipart/form-data; boundary=x"}, b"--x--", 415),
     "content type XML": ("POST", SUBMIT, {"Content-Type": "application/xml"}, b"<cart/>", 415),
     "content type missing": ("POST", SUBMIT, {"Content-Type": ""}, CART, 415),
+    # RFC 9110: whitespace around ";", any case, quoted parameter values.
+    "content type space before ;": ("POST", SUBMIT, {"Content-Type": "application/json ;charset=utf-8"}, CART, 200),
+    "content type quoted charset": ("POST", SUBMIT, {"Content-Type": 'APPLICATION/Json ; Charset="UTF-8"'}, CART, 200),
+    "content type not a media type": ("POST", SUBMIT, {"Content-Type": "application/json charset"}, CART, 415),
     "Authorization 30 KB": ("POST", SUBMIT, {"Authorization": "Bearer " + "k" * 30_000}, CART, 401),
     "Authorization not Bearer": ("POST", SUBMIT, {"Authorization": f"Basic {KEY_A}"}, CART, 401),
     "Authorization key of SQL": ("POST", SUBMIT, {"Authorization": "Bearer ' OR '1'='1"}, CART, 401),

@@ -90,7 +90,17 @@ def test_what_the_guide_allows_is_accepted(
     assert client.post(SUBMIT, json=mixed_cart, headers=auth()).status_code == 200
 
 
-@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/json ;charset=utf-8",
+        "application/json\t; charset=UTF-8 ",
+        'application/json;charset="utf-8"',
+        "application/json;",
+    ],
+)
 def test_json_content_type_variants_are_accepted(
     client: TestClient, mixed_cart: dict[str, Any], content_type: str
 ) -> None:
@@ -212,8 +222,8 @@ def test_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "content_type",
-    ["text/plain", "application/x-www-form-urlencoded", "text/json", "application/xml", None],
-    ids=["text", "form", "text-json", "xml", "missing"],
+    ["text/plain", "application/x-www-form-urlencoded", "text/json", "application/xml", None, "application/json x"],
+    ids=["text", "form", "text-json", "xml", "missing", "not-a-media-type"],
 )
 def test_non_json_content_type_is_415(
     client: TestClient, state: MockState, mixed_cart: dict[str, Any], content_type: str | None
