@@ -26,6 +26,7 @@ from mockserver.validation import (
     EnvelopeJSONBodyValidator,
     EnvelopeParameterValidator,
     LimitHeaderSize,
+    NoSlashRedirect,
     RequireContentType,
 )
 
@@ -66,6 +67,7 @@ def create_app(
             swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
         )
     app.add_middleware(LimitHeaderSize, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_middleware(NoSlashRedirect, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(RequireContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
     # Outermost, journal first: faults come before everything else, and the journal sees every final answer.
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)

@@ -15,6 +15,7 @@ from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.domain import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -81,6 +82,21 @@ def _quoted(value: str) -> str:
     if re.fullmatch(_TOKEN, value):
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class NoSlashRedirect:
+    """A path with a trailing slash is 404 in the envelope. starlette's routers would answer 307 to the path without
+    it, with a Location built from the request's Host header (undocumented, and an open redirect behind a proxy that
+    passes Host on). Swagger UI's own directories (`/ui/`) are left alone."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if len(path) > 1 and path.endswith("/") and not path.endswith("/ui/"):
+            raise HTTPException(404)
+        await self.app(scope, receive, send)
 
 
 class RequireContentType:

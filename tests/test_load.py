@@ -276,3 +276,25 @@ def test_hostile_input_gets_its_documented_status_and_the_envelope(server: LiveS
     assert len(server.state.orders) == 0
     # ...and the mock still serves the next partner.
     assert _send(server.url, "POST", SUBMIT, None, CART)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", f"/v1/orders/{uuid.UUID(int=7)}/"), ("POST", SUBMIT + "/"), ("GET", "/__admin/health/")],
+)
+def test_a_trailing_slash_is_404_in_the_envelope_never_a_redirect_to_the_host_header(
+    server: LiveServer, method: str, path: str
+) -> None:
+    parts = urlsplit(server.url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+    try:
+        headers = {"Host": "evil.example", "Authorization": f"Bearer {KEY_A}", "Content-Type": JSON}
+        connection.request(method, path, body=CART if method == "POST" else None, headers=headers)
+        response = connection.getresponse()
+        answer = response.read()
+    finally:
+        connection.close()
+    assert response.status == 404, answer[:300]
+    assert response.getheader("Location") is None
+    assert json.loads(answer)["error"] == "not found"
+    assert len(server.state.orders) == 0
