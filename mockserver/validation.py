@@ -280,6 +280,9 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def parse_json_body(raw: bytes) -> Any:
     """Parse a request body as strict JSON (UTF-8, finite numbers, no duplicate keys) or raise BadRequest."""
     if not raw.strip():
@@ -289,12 +292,21 @@ def parse_json_body(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest(f"the body is not UTF-8 (byte {exc.start})", error="malformed request body") from None
     try:
-        return json.loads(
+        body = json.loads(
             text,
             parse_constant=_reject_constant,
             parse_float=_finite_float,
             object_pairs_hook=_reject_duplicate_keys,
         )
+        if _SURROGATE_ESCAPE.search(raw) is not None:  # only then can a string hold one
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return body
+    except UnicodeEncodeError:
+        raise BadRequest(
+            "the body is not valid JSON: a string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its "
+            "pair), which is no character",
+            error="malformed request body",
+        ) from None
     except RecursionError:
         raise BadRequest("the body is nested too deeply", error="malformed request body") from None
     except ValueError as exc:  # JSONDecodeError is a ValueError; so are the hooks' refusals and over-long integers
