@@ -310,6 +310,11 @@ def parse_json_body(raw: bytes) -> Any:
     except RecursionError:
         raise BadRequest("the body is nested too deeply", error="malformed request body") from None
     except ValueError as exc:  # JSONDecodeError is a ValueError; so are the hooks' refusals and over-long integers
+        if "int_max_str_digits" in str(exc) or "integer string conversion" in str(exc):
+            raise BadRequest(
+                f"a number in the body has too many digits (at most {sys.get_int_max_str_digits()})",
+                error="malformed request body",
+            ) from None
         raise BadRequest(f"the body is not valid JSON: {exc}", error="malformed request body") from None
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver.app import create_app
 from mockserver.state import MockState
 from tests.conftest import KEY_A, KEY_B, auth
 
@@ -409,3 +410,16 @@ def test_full_order_store_is_a_503_envelope(default_fixtures: Any, mixed_cart: d
         assert client.post(SUBMIT, json=mixed_cart, headers=auth()).status_code == 200
         body = assert_envelope(client.post(SUBMIT, json=mixed_cart, headers=auth()), 503)
     assert body["error"] == "order store full" and "/__admin/reset" in body["details"]
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "connexion-only"])
+def test_a_number_with_too_many_digits_is_400_in_the_api_words(
+    state: MockState, mixed_cart: dict[str, Any], fast_path: bool
+) -> None:
+    raw = json.dumps(mixed_cart).replace('"quantity": 2', '"quantity": ' + "9" * 5000, 1).encode()
+    assert b"9" * 5000 in raw
+    with create_app(state, fast_path=fast_path).test_client() as client:
+        body = assert_envelope(raw_post(client, raw), 400)
+    assert "a number in the body has too many digits" in body["details"]
+    assert "sys." not in body["details"] and "set_int_max_str_digits" not in body["details"]
+    assert len(state.orders) == 0
