@@ -187,12 +187,17 @@ class EnvelopeJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             return
         # Invalid (or a schema the compiled check does not cover): the reference validator finds every error.
         validator = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-        errors = sorted(validator.iter_errors(body), key=lambda error: [str(part) for part in error.absolute_path])
+        errors = sorted(validator.iter_errors(body), key=_body_order)
         if errors:
             described = [describe_error(error) for error in errors[:MAX_REPORTED_ERRORS]]
             if len(errors) > MAX_REPORTED_ERRORS:
                 described.append(f"... and {len(errors) - MAX_REPORTED_ERRORS} more")
             raise ValidationFailed("; ".join(described))
+
+
+def _body_order(error: ValidationError) -> list[tuple[int, str]]:
+    """Errors in the body's order: array indexes as numbers (items[2] before items[10]), then field names."""
+    return [(part, "") if isinstance(part, int) else (-1, str(part)) for part in error.absolute_path]
 
 
 # Keywords whose meaning jsonschema_rs and connexion's Draft4RequestValidator share exactly. A schema using any other

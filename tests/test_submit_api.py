@@ -304,6 +304,15 @@ def test_422_lists_every_failing_field(client: TestClient, mixed_cart: dict[str,
         assert field in details
 
 
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "connexion-only"])
+def test_422_lists_errors_in_the_body_order(state: MockState, mixed_cart: dict[str, Any], fast_path: bool) -> None:
+    mixed_cart["items"] = [{**copy.deepcopy(mixed_cart["items"][0]), "quantity": 0} for _ in range(12)]
+    with create_app(state, fast_path=fast_path).test_client() as client:
+        details = assert_envelope(client.post(SUBMIT, json=mixed_cart, headers=auth()), 422)["details"]
+    positions = [details.index(f"items[{n}].quantity") for n in range(12)]
+    assert positions == sorted(positions), details
+
+
 # --- 409 and idempotency --------------------------------------------------------------------------------------
 
 
