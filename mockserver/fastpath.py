@@ -33,7 +33,7 @@ from mockserver.validation import (
     MAX_HEADER_BYTES,
     compiled_check,
     headers_size,
-    parse_json_body,
+    parse_json_body_off_loop,
     parse_media_type,
 )
 
@@ -116,7 +116,7 @@ class FastPath:
         if raw is None:
             return _replaying(messages, receive)
         try:
-            body = parse_json_body(raw)
+            body = await parse_json_body_off_loop(raw)
         except ApiError:
             return _replaying(messages, receive)
         if not isinstance(body, dict) or not self.body_check(body):  # type: ignore[misc]

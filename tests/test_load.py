@@ -307,3 +307,40 @@ def test_a_trailing_slash_is_404_in_the_envelope_never_a_redirect_to_the_host_he
     assert response.getheader("Location") is None
     assert json.loads(answer)["error"] == "not found"
     assert len(server.state.orders) == 0
+
+
+def _invalid_cart(items: int) -> bytes:
+    cart = load_cart("guide-mixed-cart")
+    cart["items"] = [{"sku": "JDTQ1834", "title": "", "quantity": 0} for _ in range(items)]
+    return json.dumps(cart).encode()
+
+
+def test_a_large_invalid_cart_gets_a_bounded_422_and_does_not_hold_up_other_requests(server: LiveServer) -> None:
+    """20,000 invalid items (under 1 MiB): the 422 lists a bounded number of errors, quickly, and reads made while it
+    is being checked are not held up (the Python validator took 1.5-3.5 s, all of it on the event loop)."""
+    cart = _invalid_cart(20_000)
+    assert len(cart) < 1024 * 1024
+    read = f"/v1/orders/{uuid.UUID(int=7)}"
+    _send(server.url, "GET", read, None, None)  # warm up
+    answers: list[tuple[int, bytes, float]] = []
+
+    def post_carts() -> None:
+        for _ in range(3):
+            started = time.perf_counter()
+            status, body = _send(server.url, "POST", SUBMIT, None, cart)
+            answers.append((status, body, time.perf_counter() - started))
+
+    poster = threading.Thread(target=post_carts)
+    latencies: list[float] = []
+    poster.start()
+    while poster.is_alive():
+        started = time.perf_counter()
+        assert _send(server.url, "GET", read, None, None)[0] == 404
+        latencies.append(time.perf_counter() - started)
+    poster.join()
+    assert [status for status, _, _ in answers] == [422, 422, 422]
+    details = json.loads(answers[0][1])["details"]
+    assert len(details) < 2000 and details.startswith("items[0].") and details.endswith("errors are listed)")
+    assert max(seconds for _, _, seconds in answers) < 1.0, answers
+    # ~50 ms unloaded; a generous bound for a shared CI machine, far under the seconds it took before.
+    assert max(latencies) < 0.4, sorted(latencies)[-5:]
