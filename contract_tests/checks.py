@@ -88,3 +88,17 @@ def assert_order_matches_cart(order: dict[str, Any], cart: dict[str, Any], order
             f"{'mapped' if mapped else 'not mapped'})"
         )
     assert not remaining, f"the order has items that were not submitted: {remaining!r}"
+
+
+def assert_refused_key_never_replays(api: ApiClient, key: str, cart: dict[str, Any], refused: str) -> int:
+    """After a submission under `key` was refused, `key` with another `cart` creates that cart's order (200) or is
+    409 (a target may keep the refused payload under the key); it never replays an order. Returns the status."""
+    response = api.submit(cart, key=key)
+    assert response.status_code in (200, 409), (
+        f"after refusing {refused}, its key with another cart must create the order (200) or be 409, got "
+        f"{response.status_code}: {response.text[:300]!r}"
+    )
+    if response.status_code == 200:
+        order = read_order(api, response.json()["supplier_order_id"])
+        assert order["partner_order_id"] == cart["partner_order_id"], f"the key replayed an order of {refused}"
+    return response.status_code

@@ -14,7 +14,15 @@ from hypothesis import HealthCheck, settings
 
 from contract_tests import coverage
 from contract_tests.client import ApiClient, OrderLedger
-from contract_tests.target import SETTINGS, Target, TargetError, mask, resolve_target, values_from_environment
+from contract_tests.target import (
+    SETTINGS,
+    Target,
+    TargetError,
+    env_flag,
+    mask,
+    resolve_target,
+    values_from_environment,
+)
 
 TARGET_KEY = pytest.StashKey[Target]()
 SILENCE_KEY = pytest.StashKey["Silence"]()
@@ -49,7 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--jafarshop-require-full-coverage",
         action="store_true",
-        default=os.environ.get("JAFARSHOP_REQUIRE_FULL_COVERAGE", "") not in ("", "0"),
+        default=env_flag("JAFARSHOP_REQUIRE_FULL_COVERAGE"),
         help="fail the run (exit 6 here, 4 from jafarshop-contract) when a documented status was not seen or a rule "
         "was not checked [env JAFARSHOP_REQUIRE_FULL_COVERAGE=1]",
     )

@@ -19,6 +19,7 @@ from contract_tests.target import (
     SETTINGS,
     Target,
     TargetError,
+    env_flag,
     resolve_target,
     values_from_environment,
 )
@@ -81,14 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--require-full-coverage",
         action="store_true",
-        default=os.environ.get("JAFARSHOP_REQUIRE_FULL_COVERAGE", "") not in ("", "0"),
+        default=env_flag("JAFARSHOP_REQUIRE_FULL_COVERAGE"),
         help="exit 4 when no violation was found but a documented status was never seen or a guide rule could not "
         "be checked (JAFARSHOP_REQUIRE_FULL_COVERAGE=1)",
     )
     parser.add_argument(
         "--skip-preflight",
         action="store_true",
-        default=os.environ.get("JAFARSHOP_SKIP_PREFLIGHT", "") not in ("", "0"),
+        default=env_flag("JAFARSHOP_SKIP_PREFLIGHT"),
         help="do not check the settings against the target first (a wrong one then fails many tests)",
     )
     parser.add_argument(

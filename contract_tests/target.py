@@ -182,6 +182,11 @@ def _flag(name: str, raw: str | None) -> bool:
     raise TargetError(f"{name}={raw!r}: must be 1 or 0")
 
 
+def env_flag(name: str, environ: Mapping[str, str] = os.environ) -> bool:
+    """A yes/no variable of the run (JAFARSHOP_SKIP_PREFLIGHT...): anything but unset, empty or "0" is yes."""
+    return environ.get(name, "") not in ("", "0")
+
+
 def values_from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str | None]:
     """The raw settings found in the environment."""
     return {key: environ.get(setting.env) for key, setting in SETTINGS.items()}
