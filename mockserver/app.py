@@ -14,6 +14,7 @@ from connexion.resolver import Resolver
 
 from mockserver.auth import bearer_handler
 from mockserver.errors import allowed_methods, install_error_handlers
+from mockserver.certification import CertificationLayer
 from mockserver.fastpath import FastPath
 from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.handlers import operation_handlers
@@ -69,8 +70,10 @@ def create_app(
     app.add_middleware(LimitHeaderSize, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(NoSlashRedirect, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(RequireContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
-    # Outermost, journal first: faults come before everything else, and the journal sees every final answer.
+    # Outermost, journal first: the journal sees every final answer; then certification (records and imposes its
+    # scenario when armed), then faults.
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
+    app.add_middleware(CertificationLayer, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     if fast_path:  # innermost of the three: faults and the journal see its answers as they see connexion's
         app.add_middleware(

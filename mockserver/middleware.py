@@ -31,7 +31,7 @@ def partner_operation(scope: Scope) -> str | None:
     return None
 
 
-def _is_partner_call(scope: Scope) -> bool:
+def is_partner_call(scope: Scope) -> bool:
     return (
         scope["type"] == "http" and scope["path"].startswith(PARTNER_PREFIX) and not scope["path"].startswith("/v1/ui")
     )
@@ -44,7 +44,7 @@ class FaultInjection:
         self.app, self.state = app, state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.state.faults or not _is_partner_call(scope):  # the common case: one truthiness test
+        if not self.state.faults or not is_partner_call(scope):  # the common case: one truthiness test
             await self.app(scope, receive, send)
             return
         with self.state.lock:
@@ -79,7 +79,7 @@ class RequestJournal:
         self.app, self.state = app, state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.state.journal.enabled or not _is_partner_call(scope):
+        if not self.state.journal.enabled or not is_partner_call(scope):
             await self.app(scope, receive, send)
             return
         status = 500

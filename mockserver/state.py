@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.control import FaultStore, Journal, Step
 from mockserver.domain import (
@@ -30,6 +30,9 @@ from mockserver.domain import (
     payload_fingerprint,
 )
 from mockserver.fixtures import CatalogueEntry, Fixtures, PartnerFixture
+
+if TYPE_CHECKING:
+    from mockserver.certification import Certification
 
 # The guide's example shopify_order_id; new orders count up from here so ids look like Shopify's.
 FIRST_SHOPIFY_ORDER_ID = 6349083345108
@@ -239,6 +242,7 @@ class MockState:
             self.faults = FaultStore()
             self.journal = Journal(self.journal_size)
             self.auto_advance: list[Step] = []
+            self.certification: Certification | None = None  # armed by POST /__admin/certification
             self._shopify_ids = itertools.count(FIRST_SHOPIFY_ORDER_ID)
 
     def is_admin(self, token: str) -> bool:

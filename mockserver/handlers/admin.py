@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import itertools
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import Response
 
+from mockserver.certification import (
+    CONDITIONS,
+    DEFAULT_SCENARIO,
+    DEFAULT_SLOW_SECONDS,
+    DEFAULT_TIME_SCALE,
+    Certification,
+)
 from mockserver.control import Step, check_steps
-from mockserver.domain import NotFound, Status, Tracking
+from mockserver.domain import Conflict, NotFound, Status, Tracking, ValidationFailed
 from mockserver.state import MockState
 
 Handler = Callable[..., Any]
@@ -136,6 +144,49 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
             state.journal.clear()
         return no_content()
 
+    async def startCertification(body: dict[str, Any] | None = None) -> Any:
+        body = body or {}
+        scenario = tuple(body.get("scenario") or DEFAULT_SCENARIO)
+        unknown = [name for name in scenario if name not in CONDITIONS]
+        if unknown:
+            raise ValidationFailed(f"scenario: unknown condition(s) {', '.join(unknown)}; known: {', '.join(CONDITIONS)}")
+        partner_id = body.get("partner_id", "certification")
+        key = f"cert-key-{secrets.token_urlsafe(18)}"
+        with state.lock:
+            mapped = sorted(state.catalogue.variants)[:3]
+            if not mapped:
+                raise Conflict("the mock maps no SKU; map one first (PUT /__admin/skus/{sku})")
+            if state.partners.get(partner_id) is None:
+                state.partners.add(partner_id, "Certification run", key)
+            else:
+                state.partners.rotate_key(partner_id, key)
+            unmapped = next(f"CERT-UNMAPPED-{n}" for n in itertools.count(1) if f"CERT-UNMAPPED-{n}" not in mapped)
+            state.certification = Certification(
+                partner_id=partner_id,
+                api_key=key,
+                time_scale=float(body.get("time_scale", DEFAULT_TIME_SCALE)),
+                scenario=scenario,
+                slow_seconds=float(body.get("slow_seconds", DEFAULT_SLOW_SECONDS)),
+            )
+            described = state.certification.describe()
+        return {**described, "api_key": key, "mapped_skus": mapped, "unmapped_sku": unmapped}, 201
+
+    async def getCertification() -> Any:
+        with state.lock:
+            certification = state.certification
+            if certification is None:
+                raise NotFound("no certification is armed; start one with POST /__admin/certification")
+            return {
+                **certification.describe(),
+                "entries": list(certification.entries),
+                "dropped_entries": certification.dropped_entries,
+            }, 200
+
+    async def stopCertification() -> Any:
+        with state.lock:
+            state.certification = None
+        return no_content()
+
     async def resetState() -> Any:
         state.reset()
         return no_content()
@@ -161,5 +212,8 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
         "clearFaults": clearFaults,
         "getJournal": getJournal,
         "clearJournal": clearJournal,
+        "startCertification": startCertification,
+        "getCertification": getCertification,
+        "stopCertification": stopCertification,
         "resetState": resetState,
     }

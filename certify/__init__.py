@@ -1,0 +1,1 @@
+"""jafarshop-certify: run a partner's own client against the mock and grade it against the guide's client rules."""

@@ -1,0 +1,293 @@
+"""jafarshop-certify: grade a partner's own client against the guide's client rules, in any language.
+
+    jafarshop-certify [options] -- COMMAND [ARGS...]
+        Start a fresh mock on a free port, arm a certification run, run COMMAND with the target in its environment,
+        impose the scenario on its requests, stop it at --time-limit, then grade what the mock recorded.
+    jafarshop-certify --attach URL [--admin-token T] [options] [-- COMMAND [ARGS...]]
+        The same against a mock that is already running. Without COMMAND: arm the run, print the settings for your
+        client, and grade later with `jafarshop-certify report --attach URL`.
+    jafarshop-certify report --attach URL [--admin-token T]
+        Grade what a running mock has recorded so far.
+
+Exit codes: 0 certified (every MUST rule exercised and passed), 1 a rule failed (a MUST rule; with --strict a SHOULD
+rule too), 2 a usage or setting error, 3 nothing failed but a MUST rule was not exercised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from certify import report
+from certify.rules import grade
+from mockserver.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
+from mockserver.state import DEFAULT_ADMIN_TOKEN
+
+PROG = "jafarshop-certify"
+DEFAULT_TIME_LIMIT = 60.0
+STOP_GRACE_SECONDS = 3.0
+
+
+class UsageError(Exception):
+    """A wrong option or setting: one line naming it and the fix, exit 2."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} report --attach URL [--admin-token T]",
+        description=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="The client's environment: JAFARSHOP_BASE_URL (ends in /v1), JAFARSHOP_API_KEY, JAFARSHOP_MAPPED_SKUS "
+        "(comma-separated), JAFARSHOP_UNMAPPED_SKU, JAFARSHOP_TIME_SCALE (divide the guide's waits by it: with 60, "
+        "'5 minutes' is 5 s) and JAFARSHOP_CERTIFY_ORDERS (how many orders the scenario shapes). The rules, the "
+        "scenario and a client in each language: docs/certification.md.",
+    )
+    p.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, metavar="N",
+                   help=f"how much faster than the guide the clock runs (default {DEFAULT_TIME_SCALE:g}: '5 minutes' "
+                   "is 5 s, the retry waits 1, 2, 4 s are 17, 33, 67 ms)")  # fmt: skip
+    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
+                   help=f"stop the client after this many real seconds (default {DEFAULT_TIME_LIMIT:g})")  # fmt: skip
+    p.add_argument("--scenario", metavar="LIST",
+                   help="the condition each new order gets, comma-separated (default: "
+                   f"{','.join(DEFAULT_SCENARIO)}); known: {', '.join(CONDITIONS)}")  # fmt: skip
+    p.add_argument("--slow-seconds", type=float, default=DEFAULT_SLOW_SECONDS, metavar="S",
+                   help="how late the slow answer comes, in guide seconds (default 60; a sane timeout is 30 or less)")
+    p.add_argument("--fixtures", metavar="PATH", help="fixtures for the mock it starts (default: the kit's own)")
+    p.add_argument("--attach", metavar="URL", help="use the mock already running at URL instead of starting one")
+    p.add_argument("--admin-token", metavar="T",
+                   help="that mock's admin token (default: $JAFARSHOP_ADMIN_TOKEN, else the demo token)")  # fmt: skip
+    p.add_argument("--reports", metavar="DIR", default="reports", help="where the reports go (default reports/)")
+    p.add_argument("--strict", action="store_true", help="a failed SHOULD rule fails the certification too")
+    p.add_argument("--quiet", action="store_true", help="hide the client's own output (it goes to DIR/certification-client.log)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command: list[str] = []
+    if "--" in args:
+        index = args.index("--")
+        args, command = args[:index], args[index + 1 :]
+    grading_only = bool(args) and args[0] == "report"
+    options = parser().parse_args(args[1:] if grading_only else args)
+    try:
+        check_options(options, command, grading_only)
+        if grading_only:
+            return grade_and_report(Admin(options.attach, options.admin_token), options, client=None)
+        if options.attach:
+            return attached(options, command)
+        return standalone(options, command)
+    except UsageError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return report.USAGE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def check_options(options: argparse.Namespace, command: list[str], grading_only: bool) -> None:
+    if not 1 <= options.time_scale <= 3600:
+        raise UsageError(f"--time-scale {options.time_scale:g}: must be between 1 and 3600 (60 makes 5 minutes 5 s)")
+    if options.time_limit <= 0:
+        raise UsageError(f"--time-limit {options.time_limit:g}: must be a positive number of seconds")
+    if not 1 <= options.slow_seconds <= 3600:
+        raise UsageError(f"--slow-seconds {options.slow_seconds:g}: must be between 1 and 3600 (guide seconds)")
+    if options.scenario is not None:
+        names = [name.strip() for name in options.scenario.split(",") if name.strip()]
+        unknown = [name for name in names if name not in CONDITIONS]
+        if unknown or not names:
+            raise UsageError(f"--scenario: unknown condition(s) {', '.join(unknown) or '(none given)'}; "
+                             f"known: {', '.join(CONDITIONS)}")  # fmt: skip
+        options.scenario = names
+    if options.admin_token is None:
+        options.admin_token = os.environ.get("JAFARSHOP_ADMIN_TOKEN") or DEFAULT_ADMIN_TOKEN
+    if grading_only and not options.attach:
+        raise UsageError("report: name the running mock with --attach URL (e.g. --attach http://127.0.0.1:8080)")
+    if grading_only and command:
+        raise UsageError("report grades what the mock recorded; it runs no command (drop the part after --)")
+    if not grading_only and not options.attach and not command:
+        raise UsageError("no client command: put it after --, e.g. jafarshop-certify -- python my_client.py")
+    if options.fixtures and options.attach:
+        raise UsageError("--fixtures is for the mock jafarshop-certify starts; a mock given with --attach has its own")
+
+
+class Admin:
+    """The admin API of the mock being used, over HTTP."""
+
+    def __init__(self, url: str, token: str) -> None:
+        root = url.rstrip("/")
+        for suffix in ("/v1", "/__admin"):
+            root = root.removesuffix(suffix)
+        if not root.startswith(("http://", "https://")):
+            raise UsageError(f"--attach {url!r}: must be an http(s) URL such as http://127.0.0.1:8080")
+        self.root, self.token = root, token
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.root}/__admin{path}", data=data, method=method)
+        request.add_header("Authorization", f"Bearer {self.token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                text = answer.read()
+                return json.loads(text) if text else None
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode("utf-8", "replace")[:300]
+            if error.code == 401:
+                raise UsageError(f"{self.root}: the admin token was refused; pass the mock's with --admin-token "
+                                 "or JAFARSHOP_ADMIN_TOKEN") from None  # fmt: skip
+            if error.code == 404 and method == "GET" and path == "/certification":
+                raise UsageError(f"{self.root}: no certification run is armed; arm one with "
+                                 f"`{PROG} --attach {self.root}`, drive your client, then grade") from None  # fmt: skip
+            if error.code == 404:
+                raise UsageError(f"{self.root}: no JafarShop mock with certification answers there ({detail})") from None
+            raise UsageError(f"{self.root}{'/__admin' + path}: {error.code} {detail}") from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise UsageError(f"--attach {self.root}: cannot reach it ({reason}); is the mock running there?") from None
+
+    def arm(self, options: argparse.Namespace) -> dict[str, Any]:
+        body: dict[str, Any] = {"time_scale": options.time_scale, "slow_seconds": options.slow_seconds}
+        if options.scenario:
+            body["scenario"] = options.scenario
+        armed: dict[str, Any] = self.call("POST", "/certification", body)
+        return armed
+
+
+def client_environment(admin: Admin, armed: dict[str, Any]) -> dict[str, str]:
+    return {
+        "JAFARSHOP_BASE_URL": f"{admin.root}/v1",
+        "JAFARSHOP_API_KEY": armed["api_key"],
+        "JAFARSHOP_MAPPED_SKUS": ",".join(armed["mapped_skus"]),
+        "JAFARSHOP_UNMAPPED_SKU": armed["unmapped_sku"],
+        "JAFARSHOP_TIME_SCALE": f"{armed['time_scale']:g}",
+        "JAFARSHOP_CERTIFY_ORDERS": str(len(armed["scenario"])),
+    }
+
+
+def standalone(options: argparse.Namespace, command: list[str]) -> int:
+    from mockserver.app import create_app
+    from mockserver.fixtures import DEFAULT_FIXTURES
+    from mockserver.server import background
+    from mockserver.state import MockState
+
+    fixtures = options.fixtures or DEFAULT_FIXTURES
+    if not Path(fixtures).is_file():
+        raise UsageError(f"--fixtures {fixtures}: no such file")
+    try:
+        from mockserver.fixtures import load_fixtures
+
+        state = MockState(load_fixtures(fixtures), admin_token=options.admin_token)
+    except Exception as error:  # a fixtures error already names the file and field
+        raise UsageError(f"--fixtures {fixtures}: {error}") from None
+    with background(create_app(state)) as base:
+        return run_and_grade(Admin(base, options.admin_token), options, command)
+
+
+def attached(options: argparse.Namespace, command: list[str]) -> int:
+    admin = Admin(options.attach, options.admin_token)
+    if command:
+        return run_and_grade(admin, options, command)
+    armed = admin.arm(options)
+    print(f"{PROG}: certification armed on {admin.root} (time scale {armed['time_scale']:g}, scenario "
+          f"{','.join(armed['scenario'])}). Give your client these settings:")  # fmt: skip
+    for name, value in client_environment(admin, armed).items():
+        print(f"export {name}={shlex.quote(value)}")
+    print(f"Then drive your client, and grade: {PROG} report --attach {admin.root}")
+    return report.CERTIFIED
+
+
+def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str]) -> int:
+    armed = admin.arm(options)
+    env = {**os.environ, **client_environment(admin, armed)}
+    print(f"{PROG}: running `{shlex.join(command)}` against {admin.root}/v1 for at most {options.time_limit:g} s "
+          f"(time scale {armed['time_scale']:g})", file=sys.stderr)  # fmt: skip
+    log = Path(options.reports) / "certification-client.log"
+    started = time.monotonic()
+    with client_output(log, options.quiet) as output:
+        end = run_client(command, env, options.time_limit, output)
+    client = {"command": shlex.join(command), "end": end, "seconds": round(time.monotonic() - started, 2)}
+    try:
+        return grade_and_report(admin, options, client=client)
+    finally:
+        with contextlib.suppress(UsageError):
+            admin.call("DELETE", "/certification")
+
+
+@contextlib.contextmanager
+def client_output(log: Path, quiet: bool) -> Iterator[Any]:
+    if not quiet:
+        yield None
+        return
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as handle:
+        yield handle
+
+
+def run_client(command: list[str], env: dict[str, str], limit: float, output: Any) -> str:
+    """Run the client to its end or to the time limit; how it ended, in words."""
+    try:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=output, start_new_session=True)
+    except OSError as error:
+        raise UsageError(f"cannot start `{shlex.join(command)}`: {error.strerror or error}") from None
+    try:
+        code = process.wait(timeout=limit)
+        return f"exited {code}"
+    except subprocess.TimeoutExpired:
+        stop(process)
+        return f"stopped at the time limit ({limit:g} s)"
+    except KeyboardInterrupt:
+        stop(process)
+        raise
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the client's process group, SIGKILL if it is still there after a grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=STOP_GRACE_SECONDS)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str, Any] | None) -> int:
+    record = admin.call("GET", "/certification")
+    graded = grade(record)
+    result = report.outcome(graded, strict=options.strict)
+    entries = record.get("entries", [])
+    run = {
+        "client": client["command"] if client else "(attached: whatever drove the mock)",
+        "client_end": f"client {client['end']} after {client['seconds']:.1f} s" if client else "graded so far",
+        "base_url": f"{admin.root}/v1",
+        "time_scale": record.get("time_scale"),
+        "scenario": record.get("scenario", []),
+        "requests": len(entries),
+        "orders": len({e.get("partner_order_id") for e in entries if e.get("partner_order_id")}),
+        "duration": float(record.get("elapsed", 0.0)),
+        "dropped_entries": record.get("dropped_entries", 0),
+    }
+    written = report.write(Path(options.reports), graded, result, run)
+    print(report.table(graded, result, run))
+    print(f"Reports: {', '.join(str(path) for path in written)}", file=sys.stderr)
+    return result.code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""The scorecard: a terminal table, reports/certification.md, reports/certification.json and JUnit XML."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from certify.rules import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Graded
+
+CERTIFIED, FAILED, USAGE, INCOMPLETE = 0, 1, 2, 3
+MARKS = {PASS: "pass", FAIL: "FAIL", NOT_EXERCISED: "not exercised"}
+
+
+@dataclass
+class Outcome:
+    code: int
+    headline: str
+
+
+def outcome(graded: list[Graded], *, strict: bool = False) -> Outcome:
+    """Exit 0 only when every MUST rule was exercised and passed (and, with --strict, no SHOULD failed); 1 when a
+    rule that counts failed; 3 when none failed but a MUST rule was not exercised."""
+    failed_must = [g for g in graded if g.rule.level == MUST and g.verdict.verdict == FAIL]
+    failed_should = [g for g in graded if g.rule.level == SHOULD and g.verdict.verdict == FAIL]
+    untested = [g for g in graded if g.rule.level == MUST and g.verdict.verdict == NOT_EXERCISED]
+    warnings = f"; {len(failed_should)} SHOULD rule(s) not followed" if failed_should else ""
+    if failed_must or (strict and failed_should):
+        names = ", ".join(g.rule.id for g in failed_must + (failed_should if strict else []))
+        return Outcome(FAILED, f"NOT CERTIFIED: failed {names}")
+    if untested:
+        names = ", ".join(g.rule.id for g in untested)
+        return Outcome(INCOMPLETE, f"NOT CERTIFIED YET: MUST rule(s) not exercised: {names}{warnings}")
+    if failed_should:
+        return Outcome(CERTIFIED, f"CERTIFIED with warnings: every MUST rule passed{warnings}")
+    return Outcome(CERTIFIED, "CERTIFIED: every MUST rule exercised and passed")
+
+
+def as_json(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "result": {"exit_code": result.code, "summary": result.headline},
+        "run": run,
+        "rules": [
+            {
+                "id": g.rule.id,
+                "level": g.rule.level,
+                "section": g.rule.section,
+                "rule": g.rule.title,
+                "verdict": g.verdict.verdict,
+                "reason": g.verdict.reason,
+                "to_exercise": (g.rule.to_exercise or None) if g.verdict.verdict == NOT_EXERCISED else None,
+                "evidence": g.verdict.evidence,
+            }
+            for g in graded
+        ],
+    }
+
+
+def table(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
+    """The terminal scorecard: one line a rule, the evidence of each failure under it."""
+    width = min(shutil.get_terminal_size((120, 24)).columns, 160)
+    lines = [
+        f"jafarshop-certify: {run.get('client', 'client')}",
+        f"  {run.get('requests', 0)} requests, {run.get('orders', 0)} partner orders, time scale "
+        f"{run.get('time_scale')} (guide time = real x {run.get('time_scale')}), {run.get('duration', 0):.1f} s; "
+        f"{run.get('client_end', '')}",
+        "",
+        f"  {'rule':<26} {'level':<6} {'verdict':<14} reason",
+    ]
+    for g in graded:
+        head = f"  {g.rule.id:<26} {g.rule.level:<6} {MARKS[g.verdict.verdict]:<14} "
+        reason = g.verdict.reason
+        if g.verdict.verdict == NOT_EXERCISED and g.rule.to_exercise:
+            reason += f" (to exercise: {g.rule.to_exercise})"
+        wrapped = textwrap.wrap(reason, max(width - len(head), 40)) or [""]
+        lines.append(head + wrapped[0])
+        lines.extend(" " * len(head) + more for more in wrapped[1:])
+        if g.verdict.verdict == FAIL:
+            lines.extend(f"      {item}" for item in g.verdict.evidence)
+    lines += ["", result.headline]
+    return "\n".join(lines)
+
+
+def markdown(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
+    lines = [
+        "# Certification scorecard",
+        "",
+        f"**{result.headline}** (exit {result.code})",
+        "",
+        f"- Client: `{run.get('client', '')}` ({run.get('client_end', '')})",
+        f"- Requests: {run.get('requests', 0)}; partner orders: {run.get('orders', 0)}; "
+        f"run: {run.get('duration', 0):.1f} s real at time scale {run.get('time_scale')}",
+        f"- Scenario: {', '.join(run.get('scenario', []))}",
+        "",
+        "| Rule | Level | Guide section | Verdict | Why |",
+        "|---|---|---|---|---|",
+    ]
+    for g in graded:
+        exercise = g.verdict.verdict == NOT_EXERCISED and g.rule.to_exercise
+        why = g.verdict.reason + (f" To exercise: {g.rule.to_exercise}." if exercise else "")
+        lines.append(
+            f"| `{g.rule.id}`: {g.rule.title} | {g.rule.level} | {g.rule.section} | {MARKS[g.verdict.verdict]} | "
+            f"{why.replace('|', '/')} |"
+        )
+    evidence = [g for g in graded if g.verdict.evidence]
+    if evidence:
+        lines += ["", "## Evidence", "", "Times are guide time since the run started (real time in brackets)."]
+        for g in evidence:
+            lines += ["", f"### `{g.rule.id}` ({MARKS[g.verdict.verdict]})", ""]
+            lines += [f"- {item}" for item in g.verdict.evidence]
+    return "\n".join(lines) + "\n"
+
+
+def junit(graded: list[Graded], result: Outcome, duration: float) -> bytes:
+    """One test case a rule: a failure for a failed rule, skipped for one not exercised."""
+    failures = sum(g.verdict.verdict == FAIL for g in graded)
+    skipped = sum(g.verdict.verdict == NOT_EXERCISED for g in graded)
+    suite = ElementTree.Element(
+        "testsuite",
+        name="jafarshop-certify",
+        tests=str(len(graded)),
+        failures=str(failures),
+        errors="0",
+        skipped=str(skipped),
+        time=f"{duration:.3f}",
+    )
+    for g in graded:
+        case = ElementTree.SubElement(suite, "testcase", classname=f"certify.{g.rule.level}", name=g.rule.id)
+        if g.verdict.verdict == FAIL:
+            failure = ElementTree.SubElement(case, "failure", message=g.verdict.reason, type=g.rule.level)
+            failure.text = "\n".join(g.verdict.evidence)
+        elif g.verdict.verdict == NOT_EXERCISED:
+            hint = f" (to exercise: {g.rule.to_exercise})" if g.rule.to_exercise else ""
+            ElementTree.SubElement(case, "skipped", message=g.verdict.reason + hint)
+        ElementTree.SubElement(case, "system-out").text = f"{g.rule.title} [{g.rule.section}]: {g.verdict.reason}"
+    ElementTree.SubElement(suite, "system-out").text = result.headline
+    return ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
+
+
+def write(directory: Path, graded: list[Graded], result: Outcome, run: dict[str, Any]) -> list[Path]:
+    """The three report files, written whole (a half-written report never stays behind)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        directory / "certification.json": json.dumps(as_json(graded, result, run), indent=2).encode(),
+        directory / "certification.md": markdown(graded, result, run).encode(),
+        directory / "certification-junit.xml": junit(graded, result, run.get("duration", 0.0)),
+    }
+    for path, content in files.items():
+        partial = path.with_suffix(path.suffix + ".partial")
+        partial.write_bytes(content)
+        partial.replace(path)
+    return list(files)
