@@ -16,7 +16,7 @@ LOG_LEVEL ?= info
 # echo it and `ps` does not show it.
 ADMIN_TOKEN ?=
 
-.PHONY: help venv mock test contract clients bench check lint lint-spec format clean
+.PHONY: help venv mock test contract certify clients bench check lint lint-spec format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ mock: $(BASE_STAMP) ## start the mock on $(HOST):$(PORT) with $(FIXTURES)
 
 test: $(STAMP) ## run every test of the kit
 	$(BIN)/python -m pytest
+
+certify: $(BASE_STAMP) ## grade your client against the guide's client rules: make certify CLIENT="python my_client.py"
+	@if [ -z '$(CLIENT)' ]; then echo 'make certify: name your client command, e.g. make certify CLIENT="node my-client.js" (CERTIFY_ARGS="--strict" for options)' >&2; exit 2; fi
+	$(BIN)/jafarshop-certify $(CERTIFY_ARGS) -- $(CLIENT)
 
 clients: $(STAMP) ## run the guide's five client examples (cURL, Python, Node, PHP, Java) against a live mock
 	bash scripts/install-client-runtimes

@@ -63,15 +63,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", metavar="LIST",
                    help="the condition each new order gets, comma-separated (default: "
                    f"{','.join(DEFAULT_SCENARIO)}); known: {', '.join(CONDITIONS)}")  # fmt: skip
-    p.add_argument("--slow-seconds", type=float, default=DEFAULT_SLOW_SECONDS, metavar="S",
-                   help="how late the slow answer comes, in guide seconds (default 60; a sane timeout is 30 or less)")
+    p.add_argument(
+        "--slow-seconds",
+        type=float,
+        default=DEFAULT_SLOW_SECONDS,
+        metavar="S",
+        help="how late the slow answer comes, in guide seconds (default 60; a sane timeout is 30 or less)",
+    )
     p.add_argument("--fixtures", metavar="PATH", help="fixtures for the mock it starts (default: the kit's own)")
     p.add_argument("--attach", metavar="URL", help="use the mock already running at URL instead of starting one")
     p.add_argument("--admin-token", metavar="T",
                    help="that mock's admin token (default: $JAFARSHOP_ADMIN_TOKEN, else the demo token)")  # fmt: skip
     p.add_argument("--reports", metavar="DIR", default="reports", help="where the reports go (default reports/)")
     p.add_argument("--strict", action="store_true", help="a failed SHOULD rule fails the certification too")
-    p.add_argument("--quiet", action="store_true", help="hide the client's own output (it goes to DIR/certification-client.log)")
+    p.add_argument(
+        "--quiet", action="store_true", help="hide the client's own output (it goes to DIR/certification-client.log)"
+    )
     return p
 
 
@@ -89,7 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return grade_and_report(Admin(options.attach, options.admin_token), options, client=None)
         if options.attach:
             return attached(options, command)
-        return standalone(options, command)
+        code = standalone(options, command)
+        # The embedded server's Rust threads may still be winding down; exiting through interpreter finalisation
+        # can then abort the process (a granian panic), so leave at once, the reports already written and flushed.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return report.USAGE
@@ -154,7 +166,9 @@ class Admin:
                 raise UsageError(f"{self.root}: no certification run is armed; arm one with "
                                  f"`{PROG} --attach {self.root}`, drive your client, then grade") from None  # fmt: skip
             if error.code == 404:
-                raise UsageError(f"{self.root}: no JafarShop mock with certification answers there ({detail})") from None
+                raise UsageError(
+                    f"{self.root}: no JafarShop mock with certification answers there ({detail})"
+                ) from None
             raise UsageError(f"{self.root}{'/__admin' + path}: {error.code} {detail}") from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)

@@ -138,7 +138,8 @@ def junit(graded: list[Graded], result: Outcome, duration: float) -> bytes:
             ElementTree.SubElement(case, "skipped", message=g.verdict.reason + hint)
         ElementTree.SubElement(case, "system-out").text = f"{g.rule.title} [{g.rule.section}]: {g.verdict.reason}"
     ElementTree.SubElement(suite, "system-out").text = result.headline
-    return ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
+    written: bytes = ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return written
 
 
 def write(directory: Path, graded: list[Graded], result: Outcome, run: dict[str, Any]) -> list[Path]:

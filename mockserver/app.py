@@ -13,8 +13,8 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
 from mockserver.auth import bearer_handler
-from mockserver.errors import allowed_methods, install_error_handlers
 from mockserver.certification import CertificationLayer
+from mockserver.errors import allowed_methods, install_error_handlers
 from mockserver.fastpath import FastPath
 from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.handlers import operation_handlers

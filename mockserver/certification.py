@@ -88,7 +88,7 @@ class Certification:
         return round(time.monotonic() - self.started, 4)
 
     def condition_for(self, partner_order_id: str) -> tuple[int, str, int]:
-        """(slot number, condition, attempt) for the next submit of this partner order; new orders take the next slot."""
+        """(slot number, condition, attempt) for the next submit of this partner order; new orders take the next."""
         slot = self._slots.setdefault(partner_order_id, len(self._slots))
         attempt = self._attempts[partner_order_id] = self._attempts.get(partner_order_id, 0) + 1
         condition = self.scenario[slot] if slot < len(self.scenario) else "ok"
@@ -263,7 +263,7 @@ class CertificationLayer:
 
 
 def classify_authorization(value: str | None, api_key: str) -> str:
-    """"ok" for `Bearer <the key>` (one space; the scheme's case is free, RFC 9110), else what is wrong with it."""
+    """ "ok" for `Bearer <the key>` (one space; the scheme's case is free, RFC 9110), else what is wrong with it."""
     if value is None:
         return "missing"
     scheme, space, token = value.partition(" ")
@@ -327,7 +327,9 @@ class _Answer:
         """Start the held answer and stop half-way: the server closes the connection, as a crashed upstream would."""
         body = bytes(self._body)
         declared = str(max(len(body), 2)).encode()
-        await self._send({"type": "http.response.start", "status": self.status, "headers": [(b"content-length", declared)]})
+        await self._send(
+            {"type": "http.response.start", "status": self.status, "headers": [(b"content-length", declared)]}
+        )
         await self._send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
 
     async def slowly(self, receive: Receive, delay: float, cert: Certification) -> float | None:
@@ -344,5 +346,6 @@ class _Answer:
                 break
         if gave_up is None:
             for message in self._held:
-                await self.send(message)
+                await self._send(message)
+            self.complete = True
         return gave_up

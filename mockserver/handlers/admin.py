@@ -149,7 +149,9 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
         scenario = tuple(body.get("scenario") or DEFAULT_SCENARIO)
         unknown = [name for name in scenario if name not in CONDITIONS]
         if unknown:
-            raise ValidationFailed(f"scenario: unknown condition(s) {', '.join(unknown)}; known: {', '.join(CONDITIONS)}")
+            raise ValidationFailed(
+                f"scenario: unknown condition(s) {', '.join(unknown)}; known: {', '.join(CONDITIONS)}"
+            )
         partner_id = body.get("partner_id", "certification")
         key = f"cert-key-{secrets.token_urlsafe(18)}"
         with state.lock:

@@ -14,10 +14,10 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import time
 import urllib.parse
 import uuid
+from typing import Any
 
 BREAKS = (
     "auth-bearer", "content-type-json", "body-valid", "key-not-in-url", "idempotency-key-present",
@@ -47,12 +47,12 @@ class Client:
 
     def request(self, method: str, path: str, body: bytes | None = None, **headers: str) -> tuple[int, bytes]:
         auth = f"Bearer  {self.key}" if self.broken == "auth-bearer" else f"Bearer {self.key}"
-        connection = http.client.HTTPConnection(self.base.hostname, self.base.port, timeout=self.timeout)
+        connection = http.client.HTTPConnection(self.base.hostname or "", self.base.port, timeout=self.timeout)
         try:
             connection.request(method, self.base.path + path, body=body, headers={"Authorization": auth, **headers})
             answer = connection.getresponse()
             return answer.status, answer.read()
-        except (OSError, http.client.HTTPException, socket.timeout) as error:
+        except (TimeoutError, OSError, http.client.HTTPException) as error:
             raise Transient(f"{type(error).__name__}: {error}") from error
         finally:
             connection.close()
@@ -62,7 +62,7 @@ class Client:
             return "order-123"  # the guide's "Bad" example: one key for every order
         return str(uuid.uuid4())
 
-    def submit(self, cart: dict) -> str | None:
+    def submit(self, cart: dict[str, Any]) -> str | None:
         """The supplier_order_id, or None (204, a client error, or given up)."""
         body = json.dumps(cart).encode()
         key = self.new_key()
@@ -88,7 +88,7 @@ class Client:
                 print(f"{cart['partner_order_id']}: {failure}; retry {retries}")
                 continue
             if status == 200:
-                order_id = json.loads(raw)["supplier_order_id"]
+                order_id = str(json.loads(raw)["supplier_order_id"])
                 print(f"{cart['partner_order_id']}: order {order_id}")
                 return order_id
             if status == 204 and self.broken == "no-content-handled" and retries < 3:
@@ -152,8 +152,8 @@ class Client:
                     status[order_id] = "REJECTED"  # it gives up on ids that never answer
             time.sleep(min(0.5, 10 / self.scale))
 
-    def cart(self, number: int, run: str) -> dict:
-        cart = {
+    def cart(self, number: int, run: str) -> dict[str, Any]:
+        cart: dict[str, Any] = {
             "partner_order_id": f"CERT-{run}-{number}",
             "items": [{"sku": self.sku, "title": "JafarShop Product", "price": 29.99, "quantity": 2}],
             "customer": {"name": "John Doe", "phone": "+1234567890"},
