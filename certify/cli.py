@@ -9,8 +9,8 @@
     jafarshop-certify report --attach URL [--admin-token T]
         Grade what a running mock has recorded so far.
 
-Exit codes: 0 certified (every MUST rule exercised and passed), 1 a rule failed (a MUST rule; with --strict a SHOULD
-rule too), 2 a usage or setting error, 3 nothing failed but a MUST rule was not exercised.
+Exit codes: 0 certified (every MUST rule exercised and passed, no rule failed), 1 a rule failed (with --lenient, only a
+MUST rule counts), 2 a usage or setting error, 3 nothing failed but a MUST rule was not exercised.
 """
 
 from __future__ import annotations
@@ -20,24 +20,22 @@ import contextlib
 import json
 import os
 import shlex
-import signal
-import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from certify import report
+from certify.client import CannotStart, run_client
 from certify.rules import grade
 from mockserver.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.state import DEFAULT_ADMIN_TOKEN
 
 PROG = "jafarshop-certify"
 DEFAULT_TIME_LIMIT = 60.0
-STOP_GRACE_SECONDS = 3.0
 
 
 class UsageError(Exception):
@@ -75,7 +73,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-token", metavar="T",
                    help="that mock's admin token (default: $JAFARSHOP_ADMIN_TOKEN, else the demo token)")  # fmt: skip
     p.add_argument("--reports", metavar="DIR", default="reports", help="where the reports go (default reports/)")
-    p.add_argument("--strict", action="store_true", help="a failed SHOULD rule fails the certification too")
+    p.add_argument("--lenient", action="store_true",
+                   help="a failed SHOULD rule is a warning, not a failure (MUST rules still decide)")  # fmt: skip
     p.add_argument(
         "--quiet", action="store_true", help="hide the client's own output (it goes to DIR/certification-client.log)"
     )
@@ -230,11 +229,14 @@ def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str])
     env = {**os.environ, **client_environment(admin, armed)}
     print(f"{PROG}: running `{shlex.join(command)}` against {admin.root}/v1 for at most {options.time_limit:g} s "
           f"(time scale {armed['time_scale']:g})", file=sys.stderr)  # fmt: skip
-    log = Path(options.reports) / "certification-client.log"
     started = time.monotonic()
-    with client_output(log, options.quiet) as output:
-        end = run_client(command, env, options.time_limit, output)
-    client = {"command": shlex.join(command), "end": end, "seconds": round(time.monotonic() - started, 2)}
+    with client_output(Path(options.reports) / "certification-client.log", options.quiet) as (out, err):
+        try:
+            ran = run_client(command, env, options.time_limit, armed["api_key"], out, err)
+        except CannotStart as error:
+            raise UsageError(str(error)) from None
+    client = {"command": shlex.join(command), "end": ran.end, "seconds": round(time.monotonic() - started, 2),
+              "key_seen": ran.key_seen}  # fmt: skip
     try:
         return grade_and_report(admin, options, client=client)
     finally:
@@ -243,48 +245,22 @@ def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str])
 
 
 @contextlib.contextmanager
-def client_output(log: Path, quiet: bool) -> Iterator[Any]:
+def client_output(log: Path, quiet: bool) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
+    """Where the client's stdout and stderr go: this terminal's, or (quiet) one log file."""
     if not quiet:
-        yield None
+        yield sys.stdout.buffer, sys.stderr.buffer
         return
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as handle:
-        yield handle
-
-
-def run_client(command: list[str], env: dict[str, str], limit: float, output: Any) -> str:
-    """Run the client to its end or to the time limit; how it ended, in words."""
-    try:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=output, start_new_session=True)
-    except OSError as error:
-        raise UsageError(f"cannot start `{shlex.join(command)}`: {error.strerror or error}") from None
-    try:
-        code = process.wait(timeout=limit)
-        return f"exited {code}"
-    except subprocess.TimeoutExpired:
-        stop(process)
-        return f"stopped at the time limit ({limit:g} s)"
-    except KeyboardInterrupt:
-        stop(process)
-        raise
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the client's process group, SIGKILL if it is still there after a grace period."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=STOP_GRACE_SECONDS)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+        yield handle, handle
 
 
 def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str, Any] | None) -> int:
     record = admin.call("GET", "/certification")
+    if client is not None:  # what the mock cannot see: the client's own output
+        record["client_output"] = {"watched": True, "key_seen": client["key_seen"]}
     graded = grade(record)
-    result = report.outcome(graded, strict=options.strict)
+    result = report.outcome(graded, lenient=options.lenient)
     entries = record.get("entries", [])
     run = {
         "client": client["command"] if client else "(attached: whatever drove the mock)",

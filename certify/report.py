@@ -22,22 +22,22 @@ class Outcome:
     headline: str
 
 
-def outcome(graded: list[Graded], *, strict: bool = False) -> Outcome:
-    """Exit 0 only when every MUST rule was exercised and passed (and, with --strict, no SHOULD failed); 1 when a
-    rule that counts failed; 3 when none failed but a MUST rule was not exercised."""
+def outcome(graded: list[Graded], *, lenient: bool = False) -> Outcome:
+    """Exit 0 only when every MUST rule was exercised and passed and no rule failed; 1 when a rule failed (with
+    `lenient`, a failed SHOULD rule is a warning only); 3 when none failed but a MUST rule was not exercised."""
     failed_must = [g for g in graded if g.rule.level == MUST and g.verdict.verdict == FAIL]
     failed_should = [g for g in graded if g.rule.level == SHOULD and g.verdict.verdict == FAIL]
     untested = [g for g in graded if g.rule.level == MUST and g.verdict.verdict == NOT_EXERCISED]
     warnings = f"; {len(failed_should)} SHOULD rule(s) not followed" if failed_should else ""
-    if failed_must or (strict and failed_should):
-        names = ", ".join(g.rule.id for g in failed_must + (failed_should if strict else []))
+    if failed_must or (failed_should and not lenient):
+        names = ", ".join(g.rule.id for g in failed_must + ([] if lenient else failed_should))
         return Outcome(FAILED, f"NOT CERTIFIED: failed {names}")
     if untested:
         names = ", ".join(g.rule.id for g in untested)
         return Outcome(INCOMPLETE, f"NOT CERTIFIED YET: MUST rule(s) not exercised: {names}{warnings}")
     if failed_should:
-        return Outcome(CERTIFIED, f"CERTIFIED with warnings: every MUST rule passed{warnings}")
-    return Outcome(CERTIFIED, "CERTIFIED: every MUST rule exercised and passed")
+        return Outcome(CERTIFIED, f"CERTIFIED with warnings (--lenient): every MUST rule passed{warnings}")
+    return Outcome(CERTIFIED, "CERTIFIED: every MUST rule exercised and passed, no rule failed")
 
 
 def as_json(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> dict[str, Any]:

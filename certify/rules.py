@@ -194,6 +194,22 @@ def key_not_in_url(run: Run) -> Verdict:
     )
 
 
+def key_not_logged(run: Run) -> Verdict:
+    output = run.record.get("client_output") or {}
+    if not output.get("watched"):
+        return Verdict(
+            NOT_EXERCISED, "the client's output was not watched (graded with `report`, not run by the command)"
+        )
+    failures = [f"the API key in the client's {where}" for where in output.get("key_seen", [])]
+    return _verdict(
+        failures,
+        True,
+        "the API key never appeared in the client's output",
+        "",
+        "the client printed its API key (the guide: 'Never log API keys')",
+    )
+
+
 def https_production(run: Run) -> Verdict:
     return Verdict(
         NOT_EXERCISED,
@@ -520,6 +536,14 @@ RULES: tuple[Rule, ...] = (
         "The API key never appears in a URL or query string",
         "send any request",
         key_not_in_url,
+    ),
+    Rule(
+        "key-not-logged",
+        SHOULD,
+        "Best Practices 5 (Security)",
+        "The API key never appears in the client's output",
+        "run the client with jafarshop-certify -- COMMAND",
+        key_not_logged,
     ),
     Rule("https-production", SHOULD, "Security Best Practices", "HTTPS only in production", "", https_production),
     Rule(

@@ -23,7 +23,7 @@ BREAKS = (
     "auth-bearer", "content-type-json", "body-valid", "key-not-in-url", "idempotency-key-present",
     "idempotency-key-unique", "idempotency-retry-same", "conflict-new-key", "retry-transient", "retry-backoff",
     "retry-max", "no-retry-client-errors", "timeout-handling", "no-content-handled", "poll-returned-id",
-    "poll-cadence", "poll-stop-terminal",
+    "poll-cadence", "poll-stop-terminal", "key-not-logged",
 )  # fmt: skip
 POLL_SECONDS = {"PENDING_CONFIRMATION": 300, "CONFIRMED": 900, "SHIPPED": 86400}
 FINAL = {"SHIPPED", "DELIVERED", "REJECTED", "CANCELLED"}  # the guide's pollOrderStatus stops at SHIPPED
@@ -172,6 +172,8 @@ def main() -> None:
     parser.add_argument("--break", dest="broken", choices=BREAKS, help="break exactly this rule")
     args = parser.parse_args()
     client = Client(args.broken)
+    if args.broken == "key-not-logged":
+        print(f"connecting to {client.base.geturl()} with key {client.key}")
     run = uuid.uuid4().hex[:8]
     orders: dict[str, str] = {}
     for number in range(1, int(os.environ.get("JAFARSHOP_CERTIFY_ORDERS", "10")) + 1):
