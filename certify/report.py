@@ -74,8 +74,6 @@ def table(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
     for g in graded:
         head = f"  {g.rule.id:<26} {g.rule.level:<6} {MARKS[g.verdict.verdict]:<14} "
         reason = g.verdict.reason
-        if g.verdict.verdict == NOT_EXERCISED and g.rule.to_exercise:
-            reason += f" (to exercise: {g.rule.to_exercise})"
         wrapped = textwrap.wrap(reason, max(width - len(head), 40)) or [""]
         lines.append(head + wrapped[0])
         lines.extend(" " * len(head) + more for more in wrapped[1:])
@@ -100,8 +98,7 @@ def markdown(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
     for g in graded:
-        exercise = g.verdict.verdict == NOT_EXERCISED and g.rule.to_exercise
-        why = g.verdict.reason + (f" To exercise: {g.rule.to_exercise}." if exercise else "")
+        why = g.verdict.reason
         lines.append(
             f"| `{g.rule.id}`: {g.rule.title} | {g.rule.level} | {g.rule.section} | {MARKS[g.verdict.verdict]} | "
             f"{why.replace('|', '/')} |"
@@ -134,8 +131,7 @@ def junit(graded: list[Graded], result: Outcome, duration: float) -> bytes:
             failure = ElementTree.SubElement(case, "failure", message=g.verdict.reason, type=g.rule.level)
             failure.text = "\n".join(g.verdict.evidence)
         elif g.verdict.verdict == NOT_EXERCISED:
-            hint = f" (to exercise: {g.rule.to_exercise})" if g.rule.to_exercise else ""
-            ElementTree.SubElement(case, "skipped", message=g.verdict.reason + hint)
+            ElementTree.SubElement(case, "skipped", message=f"not exercised: {g.verdict.reason}")
         ElementTree.SubElement(case, "system-out").text = f"{g.rule.title} [{g.rule.section}]: {g.verdict.reason}"
     ElementTree.SubElement(suite, "system-out").text = result.headline
     written: bytes = ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)

@@ -149,7 +149,7 @@ def auth_bearer(run: Run) -> Verdict:
     return _verdict(
         failures,
         bool(run.entries),
-        f"all {len(run.entries)} requests sent `Authorization: Bearer <key>`",
+        f"every request ({len(run.entries)}) sent `Authorization: Bearer <key>`",
         "the client sent no request",
         "requests without `Authorization: Bearer <key>` as the guide shows it",
     )
@@ -165,7 +165,7 @@ def content_type_json(run: Run) -> Verdict:
     return _verdict(
         failures,
         bool(submits),
-        f"all {len(submits)} submits sent Content-Type: application/json",
+        f"every submit ({len(submits)}) sent Content-Type: application/json",
         "the client submitted no cart",
         "submits without Content-Type: application/json",
     )
@@ -177,7 +177,7 @@ def body_valid(run: Run) -> Verdict:
     return _verdict(
         failures,
         bool(submits),
-        f"all {len(submits)} submitted carts are valid against the spec",
+        f"every submitted cart ({len(submits)}) is valid against the spec",
         "the client submitted no cart",
         "carts that break the spec's schema",
     )
@@ -235,7 +235,7 @@ def key_present(run: Run) -> Verdict:
     return _verdict(
         failures,
         bool(run.submits),
-        f"all {len(run.submits)} submits carried an Idempotency-Key",
+        f"every submit ({len(run.submits)}) carried an Idempotency-Key",
         "the client submitted no cart",
         "submits without an Idempotency-Key",
     )
@@ -275,7 +275,7 @@ def retry_same(run: Run) -> Verdict:
     return _verdict(
         failures,
         retries > 0,
-        f"all {retries} retries resent the same key and the same payload",
+        f"every retry ({retries}) resent the same key and the same payload",
         "retry a failed submit (500, 503, a dropped connection or a timeout)",
         "retries that changed the Idempotency-Key or the payload",
     )
@@ -337,7 +337,7 @@ def retry_backoff(run: Run) -> Verdict:
     return _verdict(
         failures,
         retries > 0,
-        f"all {retries} retries waited at least 1 s, 2 s, 4 s (guide time)",
+        f"every retry ({retries}) waited at least 1 s, 2 s, 4 s (guide time)",
         "retry a failed submit",
         "retries sooner than the guide's 1 s, 2 s, 4 s",
     )
@@ -442,7 +442,7 @@ def poll_returned_id(run: Run) -> Verdict:
     return _verdict(
         failures,
         bool(run.reads),
-        f"all {len(run.reads)} reads asked for a supplier_order_id from a 200",
+        f"every read ({len(run.reads)}) asked for a supplier_order_id from a 200",
         "read an order you created (GET /v1/orders/{supplier_order_id})",
         "reads of ids never returned",
     )
@@ -479,7 +479,7 @@ def poll_cadence(run: Run) -> Verdict:
     return _verdict(
         failures,
         reads > 0,
-        f"all {reads} reads kept the guide's polling intervals (5-10 min pending, 15-30 min confirmed, daily shipped)",
+        f"every read ({reads}) kept the guide's polling intervals (5 min pending, 15 min confirmed, daily shipped)",
         "poll an order you created",
         "reads more often than the guide's polling recommendations",
     )
