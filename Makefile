@@ -16,7 +16,7 @@ LOG_LEVEL ?= info
 # echo it and `ps` does not show it.
 ADMIN_TOKEN ?=
 
-.PHONY: help venv mock test contract certify clients bench check lint lint-spec format clean
+.PHONY: help venv mock test test-fast contract certify clients bench check lint lint-spec format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,8 +45,11 @@ endif
 mock: $(BASE_STAMP) ## start the mock on $(HOST):$(PORT) with $(FIXTURES)
 	$(BIN)/jafarshop-mock --host $(HOST) --port $(PORT) --fixtures $(FIXTURES) --log-level $(LOG_LEVEL)
 
-test: $(STAMP) ## run every test of the kit
-	$(BIN)/python -m pytest
+test: $(STAMP) ## run every test of the kit (about 15 minutes; CI runs this)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## the fast tier: every test but the slow ones (broken targets, certification runs, long fuzz, load, wheel)
+	$(BIN)/python -m pytest -m "not slow and not wheel" $(PYTEST_ARGS)
 
 certify: $(BASE_STAMP) ## grade your client against the guide's client rules: make certify CLIENT="python my_client.py"
 	@if [ -z '$(CLIENT)' ]; then echo 'make certify: name your client command, e.g. make certify CLIENT="node my-client.js" (CERTIFY_ARGS="--strict" for options)' >&2; exit 2; fi

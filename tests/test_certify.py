@@ -218,6 +218,7 @@ def failed(scorecard: dict[str, Any]) -> list[str]:
     return [rule["id"] for rule in scorecard["rules"] if rule["verdict"] == FAIL]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("client", ["guide-client", "node-client"])
 def test_a_client_that_follows_the_guide_is_certified(runs: dict[str, Any], client: str) -> None:
     if client not in runs:
@@ -230,6 +231,7 @@ def test_a_client_that_follows_the_guide_is_certified(runs: dict[str, Any], clie
     assert "Traceback" not in output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", BREAKS)
 def test_a_client_that_breaks_one_rule_fails_exactly_that_rule(runs: dict[str, Any], rule: str) -> None:
     code, scorecard, output = runs[f"breaks-{rule}"]
@@ -237,6 +239,7 @@ def test_a_client_that_breaks_one_rule_fails_exactly_that_rule(runs: dict[str, A
     assert code == FAILED, output
 
 
+@pytest.mark.slow
 def test_the_guides_own_python_example_is_graded_honestly(runs: dict[str, Any]) -> None:
     """It submits one order with a fresh key and never retries nor polls: nothing fails, most is not exercised."""
     code, scorecard, output = runs["guide-example"]
@@ -245,3 +248,40 @@ def test_the_guides_own_python_example_is_graded_honestly(runs: dict[str, Any]) 
     assert failed(scorecard) == [], output
     assert verdicts["idempotency-key-present"] == PASS and verdicts["auth-bearer"] == PASS
     assert verdicts["idempotency-key-unique"] == NOT_EXERCISED and verdicts["poll-cadence"] == NOT_EXERCISED
+
+
+# --- the admin operations behind it ------------------------------------------------------------------------------
+
+
+def admin_call(base: str, method: str, path: str, body: Any = None, token: str = "demo-admin-token") -> tuple[int, Any]:
+    import urllib.error
+    import urllib.request
+
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            text = answer.read()
+            return answer.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_certification_admin_operations_never_take_a_partners_key_nor_show_one() -> None:
+    with background(create_app()) as base:
+        assert admin_call(base, "GET", "/__admin/certification")[0] == 404
+        code, taken = admin_call(base, "POST", "/__admin/certification", {"partner_id": "partner-a"})
+        assert code == 409 and set(taken) == {"error", "details"}
+        code, _ = admin_call(base, "POST", "/__admin/certification", {"scenario": ["teapot"]})
+        assert code == 422
+        code, armed = admin_call(base, "POST", "/__admin/certification", {"time_scale": 120, "scenario": ["503-once"]})
+        assert code == 201 and armed["api_key"] and armed["time_scale"] == 120
+        again = admin_call(base, "POST", "/__admin/certification", {})[1]  # a new run re-keys its own partner
+        assert again["api_key"] != armed["api_key"]
+        code, record = admin_call(base, "GET", "/__admin/certification")
+        assert code == 200 and record["entries"] == [] and again["api_key"] not in json.dumps(record)
+        assert admin_call(base, "DELETE", "/__admin/certification")[0] == 204
+        assert admin_call(base, "GET", "/__admin/certification")[0] == 404

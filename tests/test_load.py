@@ -88,6 +88,7 @@ def test_200_concurrent_submits_with_distinct_keys_make_200_orders(server: LiveS
     assert ids == {order.id for order in server.state.orders}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flags", [[], ["--no-fast-path"]], ids=["fast-path", "connexion-only"])
 def test_sustained_mixed_load_loses_and_duplicates_nothing(flags: list[str]) -> None:
     """16 clients for 5 s against `python -m mockserver` in its own process: new submits, retries of earlier keys,

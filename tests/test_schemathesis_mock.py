@@ -49,6 +49,7 @@ def run_schemathesis(base_url: str, tmp_path: Path, max_examples: int = 30) -> s
     )
 
 
+@pytest.mark.slow
 def test_a_long_fuzz_finds_no_server_error_and_no_issue(
     live_server: LiveServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

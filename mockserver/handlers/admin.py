@@ -25,6 +25,7 @@ from mockserver.state import MockState
 
 Handler = Callable[..., Any]
 DISTRIBUTION = "jafarshop-contract-kit"
+CERTIFICATION_PARTNER_NAME = "Certification run"
 
 
 @functools.cache
@@ -158,10 +159,13 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
             mapped = sorted(state.catalogue.variants)[:3]
             if not mapped:
                 raise Conflict("the mock maps no SKU; map one first (PUT /__admin/skus/{sku})")
-            if state.partners.get(partner_id) is None:
-                state.partners.add(partner_id, "Certification run", key)
-            else:
+            existing = state.partners.get(partner_id)
+            if existing is None:
+                state.partners.add(partner_id, CERTIFICATION_PARTNER_NAME, key)
+            elif existing.name == CERTIFICATION_PARTNER_NAME:
                 state.partners.rotate_key(partner_id, key)
+            else:  # never take over a real partner's key
+                raise Conflict(f"partner {partner_id!r} exists and is not a certification partner; choose another id")
             unmapped = next(f"CERT-UNMAPPED-{n}" for n in itertools.count(1) if f"CERT-UNMAPPED-{n}" not in mapped)
             state.certification = Certification(
                 partner_id=partner_id,
