@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shlex
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -31,6 +28,7 @@ from typing import IO, Any
 from certify import report
 from certify.client import CannotStart, run_client
 from certify.rules import grade
+from mockserver.admin_client import AdminHTTPError, admin_request
 from mockserver.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.state import DEFAULT_ADMIN_TOKEN
 
@@ -147,29 +145,19 @@ class Admin:
         self.root, self.token = root, token
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.root}/__admin{path}", data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                text = answer.read()
-                return json.loads(text) if text else None
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode("utf-8", "replace")[:300]
-            if error.code == 401:
+            return admin_request(f"{self.root}/__admin", self.token, method, path, body)
+        except AdminHTTPError as error:
+            if error.status == 401:
                 raise UsageError(f"{self.root}: the admin token was refused; pass the mock's with --admin-token "
                                  "or JAFARSHOP_ADMIN_TOKEN") from None  # fmt: skip
-            if error.code == 404 and method == "GET" and path == "/certification":
+            if error.status == 404 and method == "GET" and path == "/certification":
                 raise UsageError(f"{self.root}: no certification run is armed; arm one with "
                                  f"`{PROG} --attach {self.root}`, drive your client, then grade") from None  # fmt: skip
-            if error.code == 404:
-                raise UsageError(
-                    f"{self.root}: no JafarShop mock with certification answers there ({detail})"
-                ) from None
-            raise UsageError(f"{self.root}{'/__admin' + path}: {error.code} {detail}") from None
-        except (urllib.error.URLError, OSError) as error:
+            if error.status == 404:
+                raise UsageError(f"{self.root}: no JafarShop mock with certification answers there ({error})") from None
+            raise UsageError(f"{self.root}/__admin{path}: {error}") from None
+        except OSError as error:  # urllib's URLError is one
             reason = getattr(error, "reason", error)
             raise UsageError(f"--attach {self.root}: cannot reach it ({reason}); is the mock running there?") from None
 

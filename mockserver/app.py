@@ -1,4 +1,22 @@
-"""The app factory: the partner API served by connexion from the spec, over one MockState."""
+"""The app factory: the partner API and the admin API served by connexion from the specs, over one MockState.
+
+The way a request goes, outermost first (each layer's module in brackets):
+
+    server (server.py: granian, embedded)
+    -> journal (journal.py: records each partner request's final answer)
+    -> certification (certification_layer.py: when a run is armed, records for the grade and imposes its scenario)
+    -> faults (faults.py: the admin's injected delays, 500/503s and dropped connections)
+    -> fast path (fastpath.py: finishes the common accepted submit and read itself, else hands on)
+    -> connexion: exception layer (errors.py: every failure to the envelope)
+                  -> header limit (limits.py) -> no trailing-slash redirect (routes.py)
+                  -> routing -> security (auth.py) -> content type (media_types.py)
+                  -> validation (validation.py, json_body.py, schema_check.py)
+    -> handler (handlers/: one line or two, named after the operationId)
+    -> MockState (state.py: locks, applies due lifecycle steps, uses its stores in stores.py)
+    -> domain (domain.py: mapping, payload identity, lifecycle, the errors and their statuses)
+
+The journal, certification and faults layers step aside at once when unused (one attribute test).
+"""
 
 from __future__ import annotations
 
@@ -13,27 +31,22 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
 from mockserver.auth import bearer_handler
-from mockserver.certification import CertificationLayer
-from mockserver.errors import allowed_methods, install_error_handlers
+from mockserver.certification_layer import CertificationLayer
+from mockserver.errors import install_error_handlers
 from mockserver.fastpath import FastPath
+from mockserver.faults import FaultInjection
 from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.handlers import operation_handlers
 from mockserver.handlers.admin import admin_handlers
-from mockserver.middleware import FaultInjection, RequestJournal
+from mockserver.journal import RequestJournal
+from mockserver.limits import MAX_BODY_BYTES, LimitHeaderSize
+from mockserver.media_types import RequireContentType
+from mockserver.routes import SPECS, NoSlashRedirect, routes
 from mockserver.spec import ADMIN_SPEC, PARTNER_SPEC, SPEC_DIR, load_spec
 from mockserver.state import MockState
-from mockserver.validation import (
-    MAX_BODY_BYTES,
-    EnvelopeJSONBodyValidator,
-    EnvelopeParameterValidator,
-    LimitHeaderSize,
-    NoSlashRedirect,
-    RequireContentType,
-)
+from mockserver.validation import EnvelopeJSONBodyValidator, EnvelopeParameterValidator
 
 __all__ = ["ADMIN_SPEC", "PARTNER_SPEC", "create_app"]
-BASE_PATH = "/v1"
-ADMIN_BASE_PATH = "/__admin"
 
 
 def create_app(
@@ -52,13 +65,12 @@ def create_app(
     body_validator = type("BodyValidator", (EnvelopeJSONBodyValidator,), {"max_body_bytes": max_body_bytes})
     # A plain dict here would never match "*/*json" and silently skip body validation.
     validator_map = {"body": MediaTypeDict({"*/*json": body_validator}), "parameter": EnvelopeParameterValidator}
-    specs = {BASE_PATH: PARTNER_SPEC, ADMIN_BASE_PATH: ADMIN_SPEC}
 
     jsonifier = Jsonifier()
     app = AsyncApp(
         __name__, specification_dir=SPEC_DIR, security_map={"bearer": bearer_handler(state)}, jsonifier=jsonifier
     )
-    for base_path, spec in specs.items():
+    for base_path, spec in SPECS.items():
         app.add_api(
             # The parsed document rather than the file: connexion would parse it again, with the slow YAML loader.
             copy.deepcopy(load_spec(spec)),
@@ -84,6 +96,6 @@ def create_app(
             spec_path=PARTNER_SPEC,
             max_body_bytes=max_body_bytes,
         )
-    install_error_handlers(app, allowed_methods({base: load_spec(spec) for base, spec in specs.items()}))
+    install_error_handlers(app, routes().allowed)
     app.mock_state = state
     return app

@@ -1,4 +1,4 @@
-"""Certification: the conditions the mock imposes on a partner's own client, and the record it keeps for the grade.
+"""Certification: a run's conditions, clock and record (the layer that applies them is certification_layer.py).
 
 Armed through the admin API (POST /__admin/certification) by `jafarshop-certify`. While armed, every partner request
 is recorded with what the guide's client rules need (how it authenticated, its Idempotency-Key, a digest of its body,
@@ -11,23 +11,20 @@ Unarmed, the layer is a single attribute test per request.
 
 from __future__ import annotations
 
-import asyncio
-import json
+import itertools
+import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft4Validator
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from mockserver.auth import bearer_token
+from mockserver.domain import Conflict, Status, ValidationFailed
+from mockserver.media_types import parse_media_type
 
-from mockserver.domain import Status, payload_fingerprint
-from mockserver.fastpath import submit_body_check, submit_body_schema
-from mockserver.middleware import FAULT_KEY, is_partner_call, partner_operation
-from mockserver.spec import PARTNER_SPEC
-from mockserver.state import MockState
-from mockserver.validation import describe_error, parse_media_type
+if TYPE_CHECKING:
+    from mockserver.stores import Partners
 
 # Each condition: what the n-th attempt (1-based) of that partner order gets. "normal" is the mock's own answer.
 CONDITIONS: dict[str, str] = {
@@ -60,12 +57,6 @@ DEFAULT_TIME_SCALE = 60.0
 DEFAULT_SLOW_SECONDS = 60.0  # guide seconds; the kit's decision: a sane client timeout is at most 30 s
 MAX_ENTRIES = 20_000
 MAX_RECORDED_BODY = 1024 * 1024
-_ENVELOPES = {
-    500: "internal server error",
-    503: "service unavailable",
-    409: "idempotency key conflict",
-    422: "validation failed",
-}
 
 
 @dataclass
@@ -74,6 +65,8 @@ class Certification:
 
     partner_id: str
     api_key: str  # held to recognise the key (in a header or, wrongly, in a URL); never recorded or returned by GET
+    mapped_skus: list[str] = field(default_factory=list)
+    unmapped_sku: str = "CERT-UNMAPPED-1"
     time_scale: float = DEFAULT_TIME_SCALE
     scenario: tuple[str, ...] = DEFAULT_SCENARIO
     slow_seconds: float = DEFAULT_SLOW_SECONDS
@@ -94,22 +87,21 @@ class Certification:
         condition = self.scenario[slot] if slot < len(self.scenario) else "ok"
         return slot + 1, condition, attempt
 
-    def schedule(self, state: MockState, order_id: str, condition: str) -> None:
-        """Give a newly created order its path through the lifecycle, on the scaled clock (once per order)."""
+    def first_sight(self, order_id: str) -> bool:
+        """Whether this is the first time the run sees this order created (a replay shows the same id again)."""
         if order_id in self._scheduled:
-            return
+            return False
         self._scheduled.add(order_id)
-        order = state.orders.get(order_id)
-        if order is None:
-            return
+        return True
+
+    def lifecycle(self, created_at: datetime, condition: str) -> list[tuple[datetime, Status]]:
+        """An order's path through the lifecycle on the run's scaled clock: rejected, or on to delivered."""
         if condition == "rejected":
             steps = [("rejected", Status.REJECTED)]
         else:
             steps = [("confirmed", Status.CONFIRMED), ("shipped", Status.SHIPPED), ("delivered", Status.DELIVERED)]
-        order.schedule = [
-            (order.created_at + timedelta(seconds=LIFECYCLE_MINUTES[name] * 60 / self.time_scale), status)
-            for name, status in steps
-        ]
+        scale = 60 / self.time_scale
+        return [(created_at + timedelta(seconds=LIFECYCLE_MINUTES[name] * scale), status) for name, status in steps]
 
     def record(self, entry: dict[str, Any]) -> None:
         if len(self.entries) >= MAX_ENTRIES:
@@ -117,6 +109,15 @@ class Certification:
             return
         entry["seq"] = len(self.entries) + 1
         self.entries.append(entry)
+
+    def as_started(self) -> dict[str, Any]:
+        """What POST /__admin/certification answers: the settings, the key (only here) and the SKUs to use."""
+        return {**self.describe(), "api_key": self.api_key, "mapped_skus": self.mapped_skus,
+                "unmapped_sku": self.unmapped_sku}  # fmt: skip
+
+    def as_record(self) -> dict[str, Any]:
+        """What GET /__admin/certification answers: the settings and every request recorded, oldest first."""
+        return {**self.describe(), "entries": list(self.entries), "dropped_entries": self.dropped_entries}
 
     def describe(self) -> dict[str, Any]:
         """The run's settings, without the key."""
@@ -130,6 +131,39 @@ class Certification:
             "elapsed": self.elapsed(),
             "orders_seen": len(self._slots),
         }
+
+
+PARTNER_NAME = "Certification run"
+
+
+def start_run(request: Mapping[str, Any], partners: Partners, catalogue: Mapping[str, int]) -> Certification:
+    """A new run as POST /__admin/certification asks (scenario, time_scale, slow_seconds, partner_id): its partner
+    added, or re-keyed when it is a certification partner already (never a real partner's key taken over)."""
+    scenario = tuple(request.get("scenario") or DEFAULT_SCENARIO)
+    unknown = [name for name in scenario if name not in CONDITIONS]
+    if unknown:
+        raise ValidationFailed(f"scenario: unknown condition(s) {', '.join(unknown)}; known: {', '.join(CONDITIONS)}")
+    mapped = sorted(catalogue)[:3]
+    if not mapped:
+        raise Conflict("the mock maps no SKU; map one first (PUT /__admin/skus/{sku})")
+    partner_id = request.get("partner_id", "certification")
+    key = f"cert-key-{secrets.token_urlsafe(18)}"
+    existing = partners.get(partner_id)
+    if existing is None:
+        partners.add(partner_id, PARTNER_NAME, key)
+    elif existing.name == PARTNER_NAME:
+        partners.rotate_key(partner_id, key)
+    else:
+        raise Conflict(f"partner {partner_id!r} exists and is not a certification partner; choose another id")
+    return Certification(
+        partner_id=partner_id,
+        api_key=key,
+        mapped_skus=mapped,
+        unmapped_sku=next(f"CERT-UNMAPPED-{n}" for n in itertools.count(1) if f"CERT-UNMAPPED-{n}" not in catalogue),
+        time_scale=float(request.get("time_scale", DEFAULT_TIME_SCALE)),
+        scenario=scenario,
+        slow_seconds=float(request.get("slow_seconds", DEFAULT_SLOW_SECONDS)),
+    )
 
 
 def decide(condition: str, attempt: int) -> str:
@@ -147,129 +181,15 @@ def decide(condition: str, attempt: int) -> str:
     }.get(condition, "normal")
 
 
-class _BodyRules:
-    """The spec's cart schema: a fast yes/no check, and the reference validator's first errors when it says no."""
-
-    def __init__(self) -> None:
-        self.check = submit_body_check(PARTNER_SPEC)
-        self.validator = Draft4Validator(submit_body_schema(PARTNER_SPEC))
-
-    def errors(self, body: Any) -> list[str]:
-        if self.check is not None and self.check(body):
-            return []
-        return [describe_error(error) for _, error in zip(range(3), self.validator.iter_errors(body), strict=False)]
-
-
-class CertificationLayer:
-    """Records partner requests and imposes the scenario while a certification is armed; steps aside otherwise."""
-
-    def __init__(self, app: ASGIApp, state: MockState) -> None:
-        self.app, self.state = app, state
-        self._rules: _BodyRules | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        certification = self.state.certification
-        if certification is None or not is_partner_call(scope):
-            await self.app(scope, receive, send)
-            return
-        await self._certify(certification, scope, receive, send)
-
-    async def _certify(self, cert: Certification, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = Headers(scope=scope)
-        operation = partner_operation(scope)
-        entry: dict[str, Any] = {
-            "t": cert.elapsed(),
-            "method": scope["method"],
-            "path": scope["path"],
-            "query": scope["query_string"].decode("latin-1"),
-            "operation": operation,
-            "auth": classify_authorization(headers.get("authorization"), cert.api_key),
-            "key_in_url": cert.api_key in scope["path"] or cert.api_key in scope["query_string"].decode("latin-1"),
-            "content_type": headers.get("content-type"),
-            "idempotency_key": headers.get("idempotency-key"),
-        }
-        if operation == "getOrder":
-            entry["order_id"] = scope["path"].removeprefix("/v1/orders/")
-        outcome = "normal"
-        if operation == "submitCart":
-            receive = await self._read_submit(receive, entry)
-            pid = entry.get("partner_order_id")
-            if pid is not None and entry["auth"] == "ok":
-                slot, condition, attempt = cert.condition_for(pid)
-                outcome = decide(condition, attempt)
-                entry.update(slot=slot, condition=condition, attempt=attempt, imposed=outcome)
-                if outcome != "normal":
-                    scope[FAULT_KEY] = f"certification: {condition} (order {slot}, attempt {attempt})"
-        answer = _Answer(send)
-        try:
-            if outcome in {"503", "500", "409", "422"}:
-                await answer.envelope(int(outcome), f"imposed by the certification scenario: {entry['condition']}")
-            elif outcome == "204":
-                await answer.no_content()
-            else:
-                await self.app(scope, receive, answer.capture if outcome in {"drop", "slow"} else answer.send)
-                if outcome == "drop":
-                    await answer.drop()
-                elif outcome == "slow":
-                    entry["gave_up_at"] = await answer.slowly(receive, cert.slow_seconds / cert.time_scale, cert)
-        finally:
-            self._finish(cert, entry, answer)
-
-    async def _read_submit(self, receive: Receive, entry: dict[str, Any]) -> Receive:
-        messages: list[Message] = []
-        size, more = 0, True
-        while more:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            more = message.get("more_body", False) and size <= MAX_RECORDED_BODY
-        raw = b"".join(message.get("body", b"") for message in messages)
-        try:
-            body = json.loads(raw) if size <= MAX_RECORDED_BODY else None
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            pid = body.get("partner_order_id")
-            entry["partner_order_id"] = pid if isinstance(pid, str) and pid else None
-            entry["body_hash"] = payload_fingerprint(body)[:16]
-            if self._rules is None:
-                self._rules = _BodyRules()
-            entry["body_errors"] = await asyncio.to_thread(self._rules.errors, body)
-        else:
-            entry.update(partner_order_id=None, body_hash=None, body_errors=["the body is not a JSON object"])
-        pending = list(messages)
-
-        async def replay() -> Message:
-            return pending.pop(0) if pending else await receive()
-
-        return replay
-
-    def _finish(self, cert: Certification, entry: dict[str, Any], answer: _Answer) -> None:
-        entry["t_answer"] = cert.elapsed()
-        entry["status"] = answer.status
-        entry["answered"] = answer.complete
-        body = answer.json()
-        if isinstance(body, dict) and answer.status == 200:
-            if entry["operation"] == "submitCart" and isinstance(body.get("supplier_order_id"), str):
-                entry["supplier_order_id"] = body["supplier_order_id"]
-            if isinstance(body.get("status"), str):
-                entry["order_status"] = body["status"]
-        with self.state.lock:
-            if "supplier_order_id" in entry:
-                cert.schedule(self.state, entry["supplier_order_id"], entry.get("condition", "ok"))
-            cert.record(entry)
-
-
 def classify_authorization(value: str | None, api_key: str) -> str:
-    """ "ok" for `Bearer <the key>` (one space; the scheme's case is free, RFC 9110), else what is wrong with it."""
+    """ "ok" for `Bearer <the key>` as the guide writes it (the scheme's case is free, RFC 9110), else what is wrong:
+    "missing", "not-bearer", "malformed" (white space the guide's form has not) or "wrong-key"."""
     if value is None:
         return "missing"
-    scheme, space, token = value.partition(" ")
-    if scheme.lower() != "bearer" or not space:
-        return "not-bearer"
-    if token != token.strip() or not token or any(c.isspace() for c in token):
+    token = bearer_token(value)
+    if token is None:
+        return "malformed" if value[:7].lower() in ("bearer ", "bearer\t") else "not-bearer"
+    if value != f"{value[:6]} {token}":
         return "malformed"
     return "ok" if token == api_key else "wrong-key"
 
@@ -277,75 +197,3 @@ def classify_authorization(value: str | None, api_key: str) -> str:
 def is_json_content_type(value: str | None) -> bool:
     parsed = parse_media_type(value or "")
     return parsed is not None and parsed[0] == "application/json"
-
-
-class _Answer:
-    """The answer on its way to the client: passed through, or held back to be dropped or sent late."""
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
-        self.status = 0
-        self.complete = False
-        self._held: list[Message] = []
-        self._body = bytearray()
-
-    async def send(self, message: Message) -> None:
-        self._observe(message)
-        await self._send(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
-            self.complete = True
-
-    async def capture(self, message: Message) -> None:
-        self._observe(message)
-        self._held.append(message)
-
-    def _observe(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-        elif message["type"] == "http.response.body" and len(self._body) < 65536:
-            self._body.extend(message.get("body", b""))
-
-    def json(self) -> Any:
-        try:
-            return json.loads(bytes(self._body)) if self._body else None
-        except ValueError:
-            return None
-
-    async def envelope(self, status: int, details: str) -> None:
-        body = json.dumps({"error": _ENVELOPES[status], "details": details}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        if status == 503:
-            headers.append((b"retry-after", b"1"))
-        await self.send({"type": "http.response.start", "status": status, "headers": headers})
-        await self.send({"type": "http.response.body", "body": body})
-
-    async def no_content(self) -> None:
-        await self.send({"type": "http.response.start", "status": 204, "headers": []})
-        await self.send({"type": "http.response.body", "body": b""})
-
-    async def drop(self) -> None:
-        """Start the held answer and stop half-way: the server closes the connection, as a crashed upstream would."""
-        body = bytes(self._body)
-        declared = str(max(len(body), 2)).encode()
-        await self._send(
-            {"type": "http.response.start", "status": self.status, "headers": [(b"content-length", declared)]}
-        )
-        await self._send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
-
-    async def slowly(self, receive: Receive, delay: float, cert: Certification) -> float | None:
-        """Send the held answer after `delay` seconds; the time the client hung up, if it did before that."""
-        gave_up: float | None = None
-        deadline = time.monotonic() + delay
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message = await asyncio.wait_for(receive(), timeout=left)
-            except TimeoutError:
-                break
-            if message["type"] == "http.disconnect":
-                gave_up = cert.elapsed()
-                break
-        if gave_up is None:
-            for message in self._held:
-                await self._send(message)
-            self.complete = True
-        return gave_up

@@ -1,4 +1,8 @@
-"""The API's rules, free of HTTP: SKU mapping, payload identity, order building and the status lifecycle."""
+"""The API's rules: SKU mapping, payload identity, order building, the status lifecycle, and the errors they raise.
+
+No HTTP machinery: nothing here reads a request or writes a response. Each error does carry the status and message
+the contract answers it with, because which failure is a 404 and which a 409 is part of the rules; errors.py is what
+turns them into the envelope."""
 
 from __future__ import annotations
 

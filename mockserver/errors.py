@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -14,24 +13,30 @@ from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.types import Send
 
-from mockserver.domain import ApiError
+from mockserver.domain import (
+    AccessDenied,
+    ApiError,
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 
 logger = logging.getLogger("mockserver")
 
-# Short messages for the statuses that reach us from connexion or starlette rather than from ApiError.
-_MESSAGES = {
-    400: "bad request",
-    401: "unauthorized",
-    403: "access denied",
-    404: "not found",
+# The short message of each status: the ApiError class's own where the mock raises one for it, and these for the
+# statuses that reach us from connexion or starlette, or from a layer that answers by itself.
+MESSAGES: dict[int, str] = {
+    **{cls.status: cls.error for cls in (ApiError, BadRequest, Unauthorized, AccessDenied, NotFound, Conflict,
+                                         PayloadTooLarge, UnsupportedMediaType, ValidationFailed)},
     405: "method not allowed",
-    413: "request body too large",
-    415: "unsupported media type",
-    422: "validation failed",
-    500: "internal server error",
     503: "service unavailable",
-}
+}  # fmt: skip
 # Details are for people; a hostile request must not make them (or the log line) megabytes long.
 MAX_DETAIL_CHARS = 2000
 
@@ -53,6 +58,23 @@ def envelope_body(error: str, details: Any = None) -> bytes:
     if details is not None:
         payload["details"] = _clip(details)
     return json.dumps(payload).encode("utf-8")
+
+
+async def send_answer(send: Send, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+    """Send a whole answer from an ASGI layer: JSON when there is a body (the API has no other kind)."""
+    raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()]
+    if body:
+        raw += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_envelope(
+    send: Send, status: int, details: Any = None, *, error: str | None = None, headers: dict[str, str] | None = None
+) -> None:
+    """Send an error answer in the envelope from an ASGI layer (faults, certification): the status's message unless
+    `error` says otherwise."""
+    await send_answer(send, status, envelope_body(error or MESSAGES.get(status, "error"), details), headers)
 
 
 def _clip(details: Any) -> Any:
@@ -95,7 +117,7 @@ def http_error(request: ConnexionRequest, exc: Exception, allowed: AllowedMethod
         detail = exc.detail if exc.detail else None
     if detail == _default_reason(status):
         detail = None
-    return envelope(status, _MESSAGES.get(status, "error"), detail, _with_auth_challenge(status, headers))
+    return envelope(status, MESSAGES.get(status, "error"), detail, _with_auth_challenge(status, headers))
 
 
 def _default_reason(status: int) -> str:
@@ -113,28 +135,10 @@ def unexpected_error(_request: ConnexionRequest, exc: Exception) -> ConnexionRes
 def report_unexpected_error(exc: Exception) -> str:
     """Log an unexpected failure with its traceback; return the envelope's error, which carries neither."""
     logger.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-    return _MESSAGES[500]
+    return MESSAGES[500]
 
 
 AllowedMethods = Callable[[str], set[str]]
-
-
-def allowed_methods(specs: dict[str, dict[str, Any]]) -> AllowedMethods:
-    """For a request path, the methods its spec documents (base path -> parsed spec)."""
-    routes: list[tuple[re.Pattern[str], set[str]]] = []
-    for base_path, spec in specs.items():
-        for template, item in spec["paths"].items():
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(base_path + template))
-            methods = {method.upper() for method in item if method in _HTTP_METHODS}
-            routes.append((re.compile(f"^{pattern}$"), methods))
-
-    def lookup(path: str) -> set[str]:
-        return next((methods for pattern, methods in routes if pattern.match(path)), set())
-
-    return lookup
-
-
-_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
 def install_error_handlers(app: AsyncApp, allowed: AllowedMethods | None = None) -> None:

@@ -11,55 +11,25 @@ About three times the throughput of connexion alone (`make bench`); equal to it 
 
 from __future__ import annotations
 
-import copy
-import functools
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from connexion.json_schema import resolve_refs
 from connexion.jsonifier import Jsonifier
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.auth import authorized_partner
 from mockserver.domain import ApiError
-from mockserver.errors import envelope_body, report_api_error, report_unexpected_error
-from mockserver.middleware import PARTNER_KEY
-from mockserver.spec import load_spec
+from mockserver.errors import envelope_body, report_api_error, report_unexpected_error, send_answer
+from mockserver.journal import PARTNER_KEY
+from mockserver.json_body import parse_json_body_off_loop, read_body, replaying
+from mockserver.limits import MAX_BODY_BYTES, MAX_HEADER_BYTES, headers_size
+from mockserver.media_types import parse_media_type
+from mockserver.routes import partner_routes
+from mockserver.schema_check import idempotency_key_rule, submit_body_check
 from mockserver.state import MockState
-from mockserver.validation import (
-    MAX_BODY_BYTES,
-    MAX_HEADER_BYTES,
-    compiled_check,
-    headers_size,
-    parse_json_body_off_loop,
-    parse_media_type,
-)
 
-SUBMIT_PATH = "/v1/carts/submit"
-ORDERS_PREFIX = "/v1/orders/"
 _WATCHED = {b"authorization", b"content-type", b"content-length", b"transfer-encoding", b"idempotency-key"}
-
-
-@functools.cache
-def submit_body_schema(spec_path: Path) -> dict[str, Any]:
-    """submitCart's body schema with its $refs resolved, as connexion resolves it."""
-    spec = resolve_refs(copy.deepcopy(load_spec(spec_path)))
-    schema: dict[str, Any] = spec["paths"]["/carts/submit"]["post"]["requestBody"]["content"]["application/json"]
-    return schema["schema"]  # type: ignore[no-any-return]
-
-
-def submit_body_check(spec_path: Path) -> Callable[[Any], bool] | None:
-    """The compiled check of submitCart's body schema (None if the schema ever leaves what it covers)."""
-    return compiled_check(submit_body_schema(spec_path))
-
-
-@functools.cache
-def idempotency_key_rule(spec_path: Path) -> tuple[int, re.Pattern[str]]:
-    """The Idempotency-Key header's maximum length and pattern, from the spec (as connexion checks them)."""
-    schema = load_spec(spec_path)["components"]["parameters"]["IdempotencyKey"]["schema"]
-    return schema["maxLength"], re.compile(schema["pattern"])
 
 
 class FastPath:
@@ -74,16 +44,18 @@ class FastPath:
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.app, self.state, self.jsonifier, self.max_body_bytes = app, state, jsonifier, max_body_bytes
+        routes = partner_routes()
+        self.submit_path, self.orders_prefix = routes["submitCart"].path, routes["getOrder"].prefix
         self.body_check = submit_body_check(spec_path)
         self.max_key_length, self.key_pattern = idempotency_key_rule(spec_path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["query_string"]:
             method, path = scope["method"], scope["path"]
-            if method == "GET" and path.startswith(ORDERS_PREFIX):
-                if await self._get_order(scope, path[len(ORDERS_PREFIX) :], send):
+            if method == "GET" and path.startswith(self.orders_prefix):
+                if await self._get_order(scope, path[len(self.orders_prefix) :], send):
                     return
-            elif method == "POST" and path == SUBMIT_PATH and self.body_check is not None:
+            elif method == "POST" and path == self.submit_path and self.body_check is not None:
                 handed_on = await self._submit(scope, receive, send)
                 if handed_on is None:
                     return
@@ -112,15 +84,15 @@ class FastPath:
         partner_id = self._partner(scope, headers)
         if key is False or partner_id is None:
             return receive
-        messages, raw = await _read_body(receive, self.max_body_bytes)
-        if raw is None:
-            return _replaying(messages, receive)
+        read = await read_body(receive, self.max_body_bytes)
+        if not read.complete:
+            return replaying(read.messages, receive)
         try:
-            body = await parse_json_body_off_loop(raw)
+            body = await parse_json_body_off_loop(read.raw)
         except ApiError:
-            return _replaying(messages, receive)
+            return replaying(read.messages, receive)
         if not isinstance(body, dict) or not self.body_check(body):  # type: ignore[misc]
-            return _replaying(messages, receive)
+            return replaying(read.messages, receive)
 
         def submit() -> tuple[int, Any]:
             outcome = self.state.submit_cart(partner_id, body, key)  # type: ignore[arg-type]
@@ -156,11 +128,7 @@ class FastPath:
             status, headers, body = exc.status, report_api_error(exc), envelope_body(exc.error, exc.details)
         except Exception as exc:  # the reference's catch-all error handler, in this layer
             status, body = 500, envelope_body(report_unexpected_error(exc))
-        raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
-        if body:
-            raw_headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_answer(send, status, body, headers)
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -181,32 +149,3 @@ def _headers(scope: Scope) -> dict[bytes, str] | None:
     if b"transfer-encoding" in found or headers_size(scope) > MAX_HEADER_BYTES:
         return None
     return found
-
-
-async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
-    """The messages read, and the whole body; the body is None when it is over `limit` or the client left."""
-    messages: list[Message] = []
-    size = 0
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return messages, None
-        size += len(message.get("body", b""))
-        if size > limit:
-            return messages, None
-        if not message.get("more_body", False):
-            break
-    return messages, b"".join(message.get("body", b"") for message in messages)
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    """A receive channel that gives back `messages` first, then the rest from `receive`."""
-    pending = list(messages)
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay

@@ -15,16 +15,15 @@ to its fixtures before each test. The handle drives the mock through its admin A
 
 from __future__ import annotations
 
-import json
 import secrets
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
+from mockserver.admin_client import AdminHTTPError, admin_request
 
 UNMAPPED_SKU = "YOUR-SKU-123"  # the guide's own example of a partner SKU; no fixture maps it
 
@@ -59,21 +58,10 @@ class JafarShopMock:
 
     def admin(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
         """Call the admin API; return its JSON answer (None for 204). Raises AdminError on a 4xx/5xx."""
-        url = f"{self.admin_url}{path}"
-        params = {name: value for name, value in query.items() if value is not None}
-        if params:
-            url += "?" + urllib.parse.urlencode(params)
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.admin_token}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as error:
-            raise AdminError(f"{method} {path}: {error.code} {error.read().decode('utf-8', 'replace')}") from None
-        return json.loads(raw) if raw else None
+            return admin_request(self.admin_url, self.admin_token, method, path, body, **query)
+        except AdminHTTPError as error:
+            raise AdminError(f"{method} {path}: {error}") from None
 
     def reset(self) -> None:
         """Back to the fixtures: no orders, idempotency records, faults, journal or auto-advance."""

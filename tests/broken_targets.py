@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import MockState, create_app
 from mockserver.domain import AccessDenied, IdempotencyConflict, Order, OrderNotFound
 from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
-from mockserver.state import IdempotencyRecord, IdempotencyStore, OrderStore, SubmitOutcome
+from mockserver.state import SubmitOutcome
+from mockserver.stores import IdempotencyRecord, IdempotencyStore, OrderStore
 
 JsonRewrite = Callable[[Scope, int, Any], tuple[int, Any]]
 
@@ -143,12 +144,6 @@ class GlobalKeys(IdempotencyStore):
         super().put("everyone", key, record)
 
 
-class KeysNotScopedToPartner(MockState):
-    def reset(self) -> None:
-        super().reset()
-        self.idempotency = GlobalKeys()
-
-
 class LeakyOrders(OrderStore):
     def get_for_partner(self, partner_id: str, order_id: str) -> Order:
         order = self.get(order_id)
@@ -157,24 +152,12 @@ class LeakyOrders(OrderStore):
         return order
 
 
-class LeaksOtherPartnersOrders(MockState):
-    def reset(self) -> None:
-        super().reset()
-        self.orders = LeakyOrders()
-
-
 class HidingOrders(OrderStore):
     def get_for_partner(self, partner_id: str, order_id: str) -> Order:
         try:
             return super().get_for_partner(partner_id, order_id)
         except AccessDenied:
             raise OrderNotFound() from None
-
-
-class NotFoundForOtherPartner(MockState):
-    def reset(self) -> None:
-        super().reset()
-        self.orders = HidingOrders()
 
 
 class OrdersUnmappedCarts(MockState):
@@ -201,12 +184,6 @@ class ForgetsOrders(OrderStore):
         self.given += 1
         if self.given % 2:
             super().add(order)
-
-
-class LosesOrders(MockState):
-    def reset(self) -> None:
-        super().reset()
-        self.orders = ForgetsOrders()
 
 
 class StartsConfirmed(MockState):
@@ -385,8 +362,9 @@ class Defect:
     only: bool = False
 
 
-def _state(cls: type[MockState]) -> Callable[[], ASGIApp]:
-    return lambda: create_app(cls(load_fixtures(DEFAULT_FIXTURES)))
+def _state(cls: type[MockState], **stores: Any) -> Callable[[], ASGIApp]:
+    """A target whose state breaks a rule: a MockState subclass, or a swapped store (MockState's store factories)."""
+    return lambda: create_app(cls(load_fixtures(DEFAULT_FIXTURES), **stores))
 
 
 def _responses(rewrite: JsonRewrite) -> Callable[[], ASGIApp]:
@@ -413,19 +391,19 @@ DEFECTS = [
     Defect(
         "keys-not-scoped-to-partner",
         "one partner's key blocks another partner",
-        _state(KeysNotScopedToPartner),
+        _state(MockState, idempotency=GlobalKeys),
         ("test_partners_using_the_same_key_do_not_see_or_block_each_other",),
     ),
     Defect(
         "leaks-other-partners-order",
         "another partner's order is readable",
-        _state(LeaksOtherPartnersOrders),
+        _state(MockState, orders=LeakyOrders),
         ("test_another_partners_order_is_403",),
     ),
     Defect(
         "404-for-other-partners-order",
         "another partner's order is 404, not 403",
-        _state(NotFoundForOtherPartner),
+        _state(MockState, orders=HidingOrders),
         ("test_another_partners_order_is_403",),
     ),
     Defect(
@@ -437,7 +415,7 @@ DEFECTS = [
     Defect(
         "loses-orders",
         "every other new order cannot be read back",
-        _state(LosesOrders),
+        _state(MockState, orders=ForgetsOrders),
         (
             "reads_back_unchanged",
             "test_mixed_cart_keeps_both_kinds_of_items",

@@ -16,6 +16,7 @@ import pytest
 
 from certify.report import CERTIFIED, FAILED, INCOMPLETE, USAGE, outcome
 from certify.rules import FAIL, NOT_EXERCISED, PASS, RULES, grade
+from mockserver.admin_client import AdminHTTPError, admin_request
 from mockserver.app import create_app
 from mockserver.server import background
 from tests.conftest import ROOT
@@ -253,21 +254,12 @@ def test_the_guides_own_python_example_is_graded_honestly(runs: dict[str, Any]) 
 # --- the admin operations behind it ------------------------------------------------------------------------------
 
 
-def admin_call(base: str, method: str, path: str, body: Any = None, token: str = "demo-admin-token") -> tuple[int, Any]:
-    import urllib.error
-    import urllib.request
-
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
+def admin_call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """(status, JSON answer) of an admin call, errors included."""
     try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            text = answer.read()
-            return answer.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+        return 200, admin_request(base, "demo-admin-token", method, path, body)
+    except AdminHTTPError as error:
+        return error.status, json.loads(error.text or "null")
 
 
 def test_certification_admin_operations_never_take_a_partners_key_nor_show_one() -> None:
@@ -278,10 +270,10 @@ def test_certification_admin_operations_never_take_a_partners_key_nor_show_one()
         code, _ = admin_call(base, "POST", "/__admin/certification", {"scenario": ["teapot"]})
         assert code == 422
         code, armed = admin_call(base, "POST", "/__admin/certification", {"time_scale": 120, "scenario": ["503-once"]})
-        assert code == 201 and armed["api_key"] and armed["time_scale"] == 120
+        assert code == 200 and armed["api_key"] and armed["time_scale"] == 120
         again = admin_call(base, "POST", "/__admin/certification", {})[1]  # a new run re-keys its own partner
         assert again["api_key"] != armed["api_key"]
         code, record = admin_call(base, "GET", "/__admin/certification")
         assert code == 200 and record["entries"] == [] and again["api_key"] not in json.dumps(record)
-        assert admin_call(base, "DELETE", "/__admin/certification")[0] == 204
+        assert admin_call(base, "DELETE", "/__admin/certification") == (200, None)
         assert admin_call(base, "GET", "/__admin/certification")[0] == 404

@@ -24,9 +24,8 @@ from starlette.testclient import TestClient
 from contract_tests import strategies as cs
 from mockserver import MockState, create_app
 from mockserver.app import PARTNER_SPEC
-from mockserver.fastpath import submit_body_check, submit_body_schema
 from mockserver.fixtures import Fixtures
-from mockserver.validation import compiled_check
+from mockserver.schema_check import compiled_check, submit_body_check, submit_body_schema
 from tests.conftest import KEY_A, KEY_B
 
 MAPPED = ("JDTQ1834", "JDTQ2001")

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from mockserver.domain import AccessDenied, IdempotencyConflict, OrderNotFound
-from mockserver.state import FIRST_SHOPIFY_ORDER_ID, MockState, Partners
+from mockserver.state import FIRST_SHOPIFY_ORDER_ID, MockState
+from mockserver.stores import Partners
 
 
 def test_partners_authenticate_known_keys_only(state: MockState) -> None:

@@ -123,8 +123,9 @@ def test_json_content_type_variants_are_accepted(
         {"Authorization": KEY_A},
         {"Authorization": f"Bearer {KEY_A}x"},
         {"X-API-Key": KEY_A},
+        {"Authorization": f"Bearer\t{KEY_A}"},
     ],
-    ids=["missing", "empty", "no-token", "unknown", "basic-scheme", "no-scheme", "near-miss", "other-header"],
+    ids=["missing", "empty", "no-token", "unknown", "basic-scheme", "no-scheme", "near-miss", "other-header", "tab"],
 )
 def test_missing_malformed_or_unknown_key_is_401(
     client: TestClient, state: MockState, mixed_cart: dict[str, Any], headers: dict[str, str]
@@ -132,6 +133,22 @@ def test_missing_malformed_or_unknown_key_is_401(
     body = assert_envelope(client.post(SUBMIT, json=mixed_cart, headers=headers), 401)
     assert KEY_A not in json.dumps(body)
     assert len(state.orders) == 0
+
+
+@pytest.mark.parametrize(
+    ("authorization", "partner"),
+    [(f"Bearer {KEY_A}", "partner-a"), (f"bearer  {KEY_A}", "partner-a"), (f"Bearer\t{KEY_A}", None)],
+    ids=["one-space", "scheme-in-lower-case-two-spaces", "tab"],
+)
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "connexion-only"])
+def test_the_answer_and_the_journal_read_the_authorization_header_alike(
+    state: MockState, mixed_cart: dict[str, Any], authorization: str, partner: str | None, fast_path: bool
+) -> None:
+    """One parser (RFC 6750: "Bearer" 1*SP token): a tab is no Bearer credential, for the answer and the journal."""
+    with create_app(state, fast_path=fast_path).test_client(raise_server_exceptions=False) as client:
+        response = client.post(SUBMIT, json=mixed_cart, headers={"Authorization": authorization})
+    assert response.status_code == (200 if partner else 401)
+    assert [entry["partner_id"] for entry in state.journal.query()] == [partner]
 
 
 def test_401_names_the_bearer_scheme(client: TestClient) -> None:

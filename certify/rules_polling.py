@@ -1,0 +1,116 @@
+"""Graders of how answers are taken (204) and how orders are polled (Polling Recommendations)."""
+
+from __future__ import annotations
+
+import itertools
+
+from certify.record import (
+    POLL_INTERVAL_SECONDS,
+    TERMINAL_STATUSES,
+    TIMING_TOLERANCE,
+    Entry,
+    Run,
+    Verdict,
+    duration,
+    outcome,
+    verdict,
+)
+
+
+def no_content_handled(run: Run) -> Verdict:
+    failures, seen = [], 0
+    for attempts in run.orders.values():
+        for index, entry in enumerate(attempts):
+            if outcome(entry) == "no-content":
+                seen += 1
+                if index + 1 < len(attempts):
+                    failures.append(run.show(attempts[index + 1], f": submitted again after #{entry['seq']}'s 204"))
+                break
+    return verdict(
+        failures,
+        seen > 0,
+        "each 204 was taken as 'no JafarShop items': not retried",
+        "submit at least 9 orders (the 9th is answered 204)",
+        "a 204 treated as a failure and retried",
+    )
+
+
+def _returned(run: Run) -> dict[str, Entry]:
+    """supplier_order_id -> the answered 200 that gave it to the client first."""
+    found: dict[str, Entry] = {}
+    for entry in run.submits:
+        if entry.get("answered") and entry.get("status") == 200 and entry.get("supplier_order_id"):
+            found.setdefault(entry["supplier_order_id"], entry)
+    return found
+
+
+def poll_returned_id(run: Run) -> Verdict:
+    returned = _returned(run)
+    failures = [
+        run.show(e, ": not a supplier_order_id this client was given")
+        for e in run.reads
+        if e.get("order_id") not in returned or returned[e["order_id"]]["t_answer"] > e["t"]
+    ]
+    return verdict(
+        failures,
+        bool(run.reads),
+        f"every read ({len(run.reads)}) asked for a supplier_order_id from a 200",
+        "read an order you created (GET /v1/orders/{supplier_order_id})",
+        "reads of ids never returned",
+    )
+
+
+def _timelines(run: Run) -> dict[str, list[Entry]]:
+    """supplier_order_id -> the submit that returned it, then the client's reads of it, in order."""
+    returned = _returned(run)
+    lines: dict[str, list[Entry]] = {order_id: [entry] for order_id, entry in returned.items()}
+    for entry in run.reads:
+        if entry.get("order_id") in lines:
+            lines[entry["order_id"]].append(entry)
+    return lines
+
+
+def poll_cadence(run: Run) -> Verdict:
+    failures, reads = [], 0
+    for line in _timelines(run).values():
+        for previous, current in itertools.pairwise(line):
+            status = previous.get("order_status")
+            if status not in POLL_INTERVAL_SECONDS or not previous.get("answered"):
+                continue
+            reads += 1
+            since = previous["t_answer"] if previous.get("operation") == "submitCart" else previous["t"]
+            gap, needed = run.guide(current["t"] - since), POLL_INTERVAL_SECONDS[status]
+            if gap < needed * TIMING_TOLERANCE:
+                failures.append(
+                    run.show(
+                        current,
+                        f": {duration(gap)} after #{previous['seq']} saw {status}; "
+                        f"the guide polls every {duration(needed)} or more",
+                    )
+                )
+    return verdict(
+        failures,
+        reads > 0,
+        f"every read ({reads}) kept the guide's polling intervals (5 min pending, 15 min confirmed, daily shipped)",
+        "poll an order you created",
+        "reads more often than the guide's polling recommendations",
+    )
+
+
+def poll_stop_terminal(run: Run) -> Verdict:
+    failures, seen = [], 0
+    for line in _timelines(run).values():
+        ended = next((e for e in line[1:] if e.get("order_status") in TERMINAL_STATUSES), None)
+        if ended is None:
+            continue
+        seen += 1
+        after = [e for e in line if e["seq"] > ended["seq"]]
+        if after:
+            failures.append(run.show(after[0], f": read again after #{ended['seq']} saw {ended['order_status']}"))
+    return verdict(
+        failures,
+        seen > 0,
+        "no order was read again after it was seen REJECTED, CANCELLED or DELIVERED",
+        "poll the 10th order until you see it REJECTED (after 1 min guide time)",
+        "orders read again after a final status",
+    )

@@ -1,0 +1,179 @@
+"""Graders of the requests themselves (Authentication, Submit Cart, Field Reference, Security) and of idempotency."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from certify.record import (
+    NOT_EXERCISED,
+    SETTLE_SECONDS,
+    Entry,
+    Run,
+    Verdict,
+    outcome,
+    retries_of,
+    verdict,
+)
+from mockserver.certification import is_json_content_type
+
+
+def auth_bearer(run: Run) -> Verdict:
+    wrong = {
+        "missing": "no Authorization header",
+        "not-bearer": "not the Bearer scheme",
+        "malformed": "extra white space around or inside the key",
+        "wrong-key": "not the key it was given",
+    }
+    failures = [run.show(e, f": {wrong.get(e['auth'], e['auth'])}") for e in run.entries if e.get("auth") != "ok"]
+    return verdict(
+        failures,
+        bool(run.entries),
+        f"every request ({len(run.entries)}) sent `Authorization: Bearer <key>`",
+        "the client sent no request",
+        "requests without `Authorization: Bearer <key>` as the guide shows it",
+    )
+
+
+def content_type_json(run: Run) -> Verdict:
+    submits = [e for e in run.entries if e.get("operation") == "submitCart"]
+    failures = [
+        run.show(e, f": Content-Type {e.get('content_type')!r}")
+        for e in submits
+        if not is_json_content_type(e.get("content_type"))
+    ]
+    return verdict(
+        failures,
+        bool(submits),
+        f"every submit ({len(submits)}) sent Content-Type: application/json",
+        "the client submitted no cart",
+        "submits without Content-Type: application/json",
+    )
+
+
+def body_valid(run: Run) -> Verdict:
+    submits = [e for e in run.entries if e.get("operation") == "submitCart"]
+    failures = [run.show(e, ": " + "; ".join(e["body_errors"])) for e in submits if e.get("body_errors")]
+    return verdict(
+        failures,
+        bool(submits),
+        f"every submitted cart ({len(submits)}) is valid against the spec",
+        "the client submitted no cart",
+        "carts that break the spec's schema",
+    )
+
+
+def key_not_in_url(run: Run) -> Verdict:
+    failures = [run.show(e, ": the API key is in the URL") for e in run.entries if e.get("key_in_url")]
+    return verdict(
+        failures,
+        bool(run.entries),
+        "the API key never appeared in a URL or query string",
+        "the client sent no request",
+        "the API key was sent in a URL, where proxies and logs keep it",
+    )
+
+
+def key_not_logged(run: Run) -> Verdict:
+    output = run.record.get("client_output") or {}
+    if not output.get("watched"):
+        return Verdict(
+            NOT_EXERCISED, "the client's output was not watched (graded with `report`, not run by the command)"
+        )
+    failures = [f"the API key in the client's {where}" for where in output.get("key_seen", [])]
+    return verdict(
+        failures,
+        True,
+        "the API key never appeared in the client's output",
+        "",
+        "the client printed its API key (the guide: 'Never log API keys')",
+    )
+
+
+def https_production(run: Run) -> Verdict:
+    return Verdict(
+        NOT_EXERCISED,
+        "the mock serves plain HTTP on this machine: check that your production base URL "
+        "starts with https:// (the guide: 'Use HTTPS only in production')",
+    )
+
+
+def key_present(run: Run) -> Verdict:
+    failures = [run.show(e, ": no Idempotency-Key") for e in run.submits if not e.get("idempotency_key")]
+    duplicates = [
+        pid
+        for pid, attempts in run.orders.items()
+        if len({e["supplier_order_id"] for e in attempts if e.get("supplier_order_id")}) > 1
+    ]
+    if failures and duplicates:
+        failures.append(
+            f"{len(duplicates)} partner order(s) became more than one JafarShop order: {', '.join(duplicates)}"
+        )
+    return verdict(
+        failures,
+        bool(run.submits),
+        f"every submit ({len(run.submits)}) carried an Idempotency-Key",
+        "the client submitted no cart",
+        "submits without an Idempotency-Key",
+    )
+
+
+def key_unique(run: Run) -> Verdict:
+    owners: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, Entry] = {}
+    for entry in run.submits:
+        key, pid = entry.get("idempotency_key"), entry.get("partner_order_id")
+        if key and pid:
+            owners[key].add(pid)
+            first.setdefault(key, entry)
+    failures = [
+        run.show(first[key], f": the same key for {len(pids)} orders ({', '.join(sorted(pids)[:5])})")
+        for key, pids in owners.items()
+        if len(pids) > 1
+    ]
+    exercised = len({pid for pids in owners.values() for pid in pids}) >= 2
+    return verdict(
+        failures,
+        exercised,
+        "each partner order had its own Idempotency-Key",
+        "submit at least two different orders",
+        "one Idempotency-Key shared by different orders",
+    )
+
+
+def retry_same(run: Run) -> Verdict:
+    failures, retries = [], 0
+    for previous, current, _ in retries_of(run):
+        retries += 1
+        if current.get("idempotency_key") != previous.get("idempotency_key"):
+            failures.append(run.show(current, f": a different key from #{previous['seq']}'s (a duplicate order risk)"))
+        elif current.get("body_hash") != previous.get("body_hash"):
+            failures.append(run.show(current, f": a different payload from #{previous['seq']}'s (answered 409)"))
+    return verdict(
+        failures,
+        retries > 0,
+        f"every retry ({retries}) resent the same key and the same payload",
+        "retry a failed submit (500, 503, a dropped connection or a timeout)",
+        "retries that changed the Idempotency-Key or the payload",
+    )
+
+
+def conflict_new_key(run: Run) -> Verdict:
+    failures, conflicts = [], 0
+    for attempts in run.orders.values():
+        for index, entry in enumerate(attempts):
+            if outcome(entry) != "conflict" or not entry.get("idempotency_key"):
+                continue  # a 409 to a submit without a key is idempotency-key-present's to report
+            conflicts += 1
+            later = attempts[index + 1 :]
+            reused = [e for e in later if e.get("idempotency_key") == entry.get("idempotency_key")]
+            if reused:
+                failures.append(run.show(reused[0], f": the key that got 409 in #{entry['seq']} sent again"))
+            elif not later and run.guide(run.end - entry["t_answer"]) > SETTLE_SECONDS:
+                failures.append(run.show(entry, ": never submitted again with a new key"))
+    return verdict(
+        failures,
+        conflicts > 0,
+        "after each 409 the order was submitted again with a new key",
+        "get a 409 (the scenario gives one on the 7th order)",
+        "a 409 not followed by a new key",
+    )

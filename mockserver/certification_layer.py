@@ -1,0 +1,193 @@
+"""The certification layer: while a run is armed, records each partner request for the grade and imposes the
+run's condition on each new order of its partner (certification.py holds the run). Steps aside when none is armed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.certification import (
+    MAX_RECORDED_BODY,
+    Certification,
+    classify_authorization,
+    decide,
+)
+from mockserver.domain import IdempotencyConflict, payload_fingerprint
+from mockserver.errors import send_answer, send_envelope
+from mockserver.faults import drop_connection
+from mockserver.journal import FAULT_KEY
+from mockserver.json_body import read_body, replaying
+from mockserver.routes import is_partner_call, partner_operation
+from mockserver.schema_check import first_errors, submit_body_check, submit_body_schema
+from mockserver.spec import PARTNER_SPEC
+
+if TYPE_CHECKING:
+    from mockserver.state import MockState
+
+_ENVELOPES = {409: IdempotencyConflict.error}  # the other statuses' messages are the API's own (errors.MESSAGES)
+
+
+class _BodyRules:
+    """The spec's cart schema: a fast yes/no check, and the reference validator's first errors when it says no."""
+
+    def __init__(self) -> None:
+        self.check = submit_body_check(PARTNER_SPEC)
+        self.schema = submit_body_schema(PARTNER_SPEC)
+
+    def errors(self, body: Any) -> list[str]:
+        if self.check is not None and self.check(body):
+            return []
+        return first_errors(self.schema, body, limit=3)[0]
+
+
+class CertificationLayer:
+    """Records partner requests and imposes the scenario while a certification is armed; steps aside otherwise."""
+
+    def __init__(self, app: ASGIApp, state: MockState) -> None:
+        self.app, self.state = app, state
+        self._rules: _BodyRules | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        certification = self.state.certification
+        if certification is None or not is_partner_call(scope):
+            await self.app(scope, receive, send)
+            return
+        await self._certify(certification, scope, receive, send)
+
+    async def _certify(self, cert: Certification, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        operation = partner_operation(scope)
+        entry: dict[str, Any] = {
+            "t": cert.elapsed(),
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope["query_string"].decode("latin-1"),
+            "operation": operation,
+            "auth": classify_authorization(headers.get("authorization"), cert.api_key),
+            "key_in_url": cert.api_key in scope["path"] or cert.api_key in scope["query_string"].decode("latin-1"),
+            "content_type": headers.get("content-type"),
+            "idempotency_key": headers.get("idempotency-key"),
+        }
+        if operation == "getOrder":
+            entry["order_id"] = scope["path"].removeprefix("/v1/orders/")
+        outcome = "normal"
+        if operation == "submitCart":
+            receive = await self._read_submit(receive, entry)
+            pid = entry.get("partner_order_id")
+            if pid is not None and entry["auth"] == "ok":
+                slot, condition, attempt = cert.condition_for(pid)
+                outcome = decide(condition, attempt)
+                entry.update(slot=slot, condition=condition, attempt=attempt, imposed=outcome)
+                if outcome != "normal":
+                    scope[FAULT_KEY] = f"certification: {condition} (order {slot}, attempt {attempt})"
+        answer = _Answer(send)
+        try:
+            if outcome in {"503", "500", "409", "422"}:
+                await answer.envelope(int(outcome), f"imposed by the certification scenario: {entry['condition']}")
+            elif outcome == "204":
+                await answer.no_content()
+            else:
+                await self.app(scope, receive, answer.capture if outcome in {"drop", "slow"} else answer.send)
+                if outcome == "drop":
+                    await answer.drop()
+                elif outcome == "slow":
+                    entry["gave_up_at"] = await answer.slowly(receive, cert.slow_seconds / cert.time_scale, cert)
+        finally:
+            self._finish(cert, entry, answer)
+
+    async def _read_submit(self, receive: Receive, entry: dict[str, Any]) -> Receive:
+        read = await read_body(receive, MAX_RECORDED_BODY)
+        try:
+            body = json.loads(read.raw) if read.complete else None
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            pid = body.get("partner_order_id")
+            entry["partner_order_id"] = pid if isinstance(pid, str) and pid else None
+            entry["body_hash"] = payload_fingerprint(body)[:16]
+            if self._rules is None:
+                self._rules = _BodyRules()
+            entry["body_errors"] = await asyncio.to_thread(self._rules.errors, body)
+        else:
+            entry.update(partner_order_id=None, body_hash=None, body_errors=["the body is not a JSON object"])
+        return replaying(read.messages, receive)
+
+    def _finish(self, cert: Certification, entry: dict[str, Any], answer: _Answer) -> None:
+        entry["t_answer"] = cert.elapsed()
+        entry["status"] = answer.status
+        entry["answered"] = answer.complete
+        body = answer.json()
+        if isinstance(body, dict) and answer.status == 200:
+            if entry["operation"] == "submitCart" and isinstance(body.get("supplier_order_id"), str):
+                entry["supplier_order_id"] = body["supplier_order_id"]
+            if isinstance(body.get("status"), str):
+                entry["order_status"] = body["status"]
+        self.state.record_certified(entry)
+
+
+class _Answer:
+    """The answer on its way to the client: passed through, or held back to be dropped or sent late."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 0
+        self.complete = False
+        self._held: list[Message] = []
+        self._body = bytearray()
+
+    async def send(self, message: Message) -> None:
+        self._observe(message)
+        await self._send(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.complete = True
+
+    async def capture(self, message: Message) -> None:
+        self._observe(message)
+        self._held.append(message)
+
+    def _observe(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif message["type"] == "http.response.body" and len(self._body) < 65536:
+            self._body.extend(message.get("body", b""))
+
+    def json(self) -> Any:
+        try:
+            return json.loads(bytes(self._body)) if self._body else None
+        except ValueError:
+            return None
+
+    async def envelope(self, status: int, details: str) -> None:
+        headers = {"retry-after": "1"} if status == 503 else None
+        await send_envelope(self.send, status, details, error=_ENVELOPES.get(status), headers=headers)
+
+    async def no_content(self) -> None:
+        await send_answer(self.send, 204)
+
+    async def drop(self) -> None:
+        """Start the held answer and stop half-way, as a crashed upstream would."""
+        body = bytes(self._body)
+        await drop_connection(self._send, declared=max(len(body), 2), partial=body[: len(body) // 2])
+
+    async def slowly(self, receive: Receive, delay: float, cert: Certification) -> float | None:
+        """Send the held answer after `delay` seconds; the time the client hung up, if it did before that."""
+        gave_up: float | None = None
+        deadline = time.monotonic() + delay
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                message = await asyncio.wait_for(receive(), timeout=left)
+            except TimeoutError:
+                break
+            if message["type"] == "http.disconnect":
+                gave_up = cert.elapsed()
+                break
+        if gave_up is None:
+            for message in self._held:
+                await self._send(message)
+            self.complete = True
+        return gave_up
