@@ -1,8 +1,16 @@
-"""The benchmark's own logic: reading wrk's report and judging the goals (the load itself runs in `make bench`)."""
+"""The benchmark's own logic: reading wrk's report, where each server's API starts, and judging the goals (the load
+itself runs in `make bench`)."""
 
 from __future__ import annotations
 
-from bench.__main__ import Report, Run, goals, markdown, parse_wrk
+import re
+
+import pytest
+
+from bench import BenchError
+from bench.report import Report, Run, goals, markdown
+from bench.servers import mock_target, prism_target, stack_target
+from bench.wrk import find_wrk, parse_wrk
 
 WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:8080/v1/carts/submit
   2 threads and 16 connections
@@ -33,8 +41,36 @@ def test_wrk_report_is_read_from_its_distribution_not_its_stdev_column() -> None
     }
 
 
-def _run(target: str, operation: str, rps: float, p99: float, **extra: object) -> Run:
-    return Run(target, operation, 16, rps, 1.0, p99, 1000, 0, 0, **extra)  # type: ignore[arg-type]
+def test_a_latency_wrk_prints_in_an_unknown_unit_is_a_bench_error_not_a_crash() -> None:
+    with pytest.raises(BenchError, match=re.escape("'3.44xs'")):
+        parse_wrk(WRK_OUTPUT.replace("3.44ms", "3.44xs"))
+
+
+def test_missing_wrk_is_a_bench_error_when_it_cannot_be_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    with pytest.raises(BenchError, match="wrk is needed"):
+        find_wrk()
+
+
+def test_each_target_carries_where_its_partner_api_starts() -> None:
+    # The mock serves the spec under /v1, Prism at its root; a target's name plays no part in it.
+    assert mock_target("mock").base_url(8080) == "http://127.0.0.1:8080/v1"
+    assert stack_target("prism", "uvicorn-h11").base_url(8080) == "http://127.0.0.1:8080/v1"
+    assert prism_target("mock", ["prism"]).base_url(8080) == "http://127.0.0.1:8080"
+    assert prism_target("prism", ["prism"]).command(8080)[:5] == ["prism", "mock", "-p", "8080", "-v"]
+    assert mock_target("mock").is_mock and not prism_target("prism", ["prism"]).is_mock
+
+
+def _run(
+    target: str,
+    operation: str,
+    rps: float,
+    p99: float,
+    *,
+    orders_held: int | None = None,
+    orders_unique: bool | None = None,
+) -> Run:
+    return Run(target, operation, 16, rps, 1.0, p99, 1000, 0, 0, orders_held, orders_unique)
 
 
 def test_goals_compare_with_prism_and_check_every_order_is_held_once() -> None:
