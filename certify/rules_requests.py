@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 from certify.record import (
@@ -148,12 +149,23 @@ def retry_same(run: Run) -> Verdict:
             failures.append(run.show(current, f": a different key from #{previous['seq']}'s (a duplicate order risk)"))
         elif current.get("body_hash") != previous.get("body_hash"):
             failures.append(run.show(current, f": a different payload from #{previous['seq']}'s (answered 409)"))
+    for attempts in run.orders.values():
+        # An order submitted again after its 200 is harmless with the same key (a replay), a duplicate without it.
+        for previous, current in itertools.pairwise(attempts):
+            if outcome(previous) == "success" and current.get("idempotency_key") != previous.get("idempotency_key"):
+                failures.append(
+                    run.show(current, f": #{previous['seq']} had created this order; a new key makes it twice")
+                )
+        created = {entry["supplier_order_id"] for entry in attempts if entry.get("supplier_order_id")}
+        keyed = any(entry.get("idempotency_key") for entry in attempts)  # without keys: idempotency-key-present's
+        if len(created) > 1 and keyed:
+            failures.append(f"partner order {attempts[0]['partner_order_id']} became {len(created)} JafarShop orders")
     return verdict(
         failures,
         retries > 0,
         f"every retry ({retries}) resent the same key and the same payload",
         "retry a failed submit (500, 503, a dropped connection or a timeout)",
-        "retries that changed the Idempotency-Key or the payload",
+        "retries or resubmissions that changed the Idempotency-Key or the payload (duplicate orders)",
     )
 
 
