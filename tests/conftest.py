@@ -1,13 +1,10 @@
-"""Shared fixtures: fresh apps per test (no globals to clear), and a real server on an ephemeral port."""
+"""Shared fixtures: fresh apps per test (no globals to clear), and a real server on an ephemeral port. Plain helpers
+and constants are in tests/helpers.py."""
 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,23 +13,7 @@ from starlette.testclient import TestClient
 
 from mockserver import MockState, create_app
 from mockserver.fixtures import DEFAULT_FIXTURES, Fixtures, load_fixtures
-from mockserver.server import background
-
-ROOT = Path(__file__).resolve().parent.parent
-CARTS = ROOT / "fixtures" / "carts"
-KEY_A = "demo-key-partner-a"
-KEY_B = "demo-key-partner-b"
-
-
-def auth(key: str = KEY_A, **extra: str) -> dict[str, str]:
-    """Headers for a partner request."""
-    return {"Authorization": f"Bearer {key}", **extra}
-
-
-def load_cart(name: str) -> dict[str, Any]:
-    """A sample cart from fixtures/carts."""
-    data: dict[str, Any] = json.loads((CARTS / f"{name}.json").read_text())
-    return data
+from tests.helpers import FakeClock, LiveServer, load_cart, serve
 
 
 @pytest.fixture(scope="session")
@@ -67,22 +48,22 @@ def unmapped_cart() -> dict[str, Any]:
     return copy.deepcopy(load_cart("unmapped-cart"))
 
 
-@dataclass
-class LiveServer:
-    url: str
-    state: MockState
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve an ASGI app on 127.0.0.1 and a free port, in a thread, with the server the command line uses; yield its
-    /v1 base URL."""
-    with background(app) as base:
-        yield f"{base}/v1"
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock that moves only when a test advances it."""
+    return FakeClock()
 
 
 @pytest.fixture
 def live_server(state: MockState) -> Iterator[LiveServer]:
     """The mock served on a free port, over the test's `state`."""
     with serve(create_app(state)) as url:
+        yield LiveServer(url=url, state=state)
+
+
+@pytest.fixture(params=[True, False], ids=["fast-path", "connexion-only"])
+def server(request: pytest.FixtureRequest, default_fixtures: Fixtures) -> Iterator[LiveServer]:
+    """The mock served on a free port twice over: with the fast path (as `make mock` serves) and connexion alone."""
+    state = MockState(default_fixtures)
+    with serve(create_app(state, fast_path=request.param)) as url:
         yield LiveServer(url=url, state=state)

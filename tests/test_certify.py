@@ -19,8 +19,7 @@ from certify.rules import FAIL, NOT_EXERCISED, PASS, RULES, grade
 from mockserver.admin_client import AdminHTTPError, admin_request
 from mockserver.app import create_app
 from mockserver.server import background
-from tests.conftest import ROOT
-from tests.test_guide_clients import GUIDE_URL, guide_block
+from tests.helpers import GUIDE_URL, ROOT, guide_block
 
 CERTIFY = [sys.executable, "-m", "certify"]
 CLIENTS = ROOT / "tests" / "certify_clients"
@@ -89,6 +88,12 @@ def test_a_retry_with_a_new_key_or_payload_fails_the_must_rule() -> None:
     changed = submit(2, 0.1, "P1", body_hash="other")
     assert verdicts([submit(1, 0, "P1", status=503), changed])["idempotency-retry-same"] == FAIL
     assert verdicts([submit(1, 0, "P1", status=503), submit(2, 0.1, "P1")])["idempotency-retry-same"] == PASS
+
+
+def test_an_order_submitted_again_after_its_200_with_a_new_key_is_a_duplicate() -> None:
+    duplicate = submit(2, 5, "P1", key="k2", supplier_order_id="id-P1-again")
+    assert verdicts([submit(1, 0, "P1"), duplicate])["idempotency-retry-same"] == FAIL
+    assert verdicts([submit(1, 0, "P1"), submit(2, 5, "P1")])["idempotency-retry-same"] != FAIL  # a replay
 
 
 def test_one_key_for_two_orders_fails_and_one_order_does_not_exercise_it() -> None:

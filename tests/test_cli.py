@@ -11,14 +11,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from mockserver.cli import is_loopback
-from tests.conftest import KEY_A, KEY_B, ROOT
+from tests.helpers import KEY_A, KEY_B, ROOT, load_cart, spawn_mock
 
 pytestmark = pytest.mark.live
 # Every interface (0.0.0.0, ::, "") and 192.0.2.10 (TEST-NET-1: never this machine's, refused before any bind).
@@ -35,27 +33,6 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, timeout=30, cwd=ROOT,
         env=env or clean_env(),
     )  # fmt: skip
-
-
-@contextmanager
-def started(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """The mock on a free port: the process and its banner (up to the admin API line); stopped on exit."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", "0", *args],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env or clean_env(),
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        banner = ""
-        while "admin API" not in banner:
-            line = process.stdout.readline()
-            assert line, f"the mock stopped before its banner was complete: {banner}"
-            banner += line
-        yield process, banner
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.communicate(timeout=10)
 
 
 def test_help_documents_every_option() -> None:
@@ -119,8 +96,8 @@ def test_missing_fixtures_file_is_named(tmp_path: Path) -> None:
 
 
 def test_an_admin_token_given_on_the_command_line_is_masked_in_the_banner() -> None:
-    with started("--admin-token", "s3cret-admin-token-42") as (_, banner):
-        pass
+    with spawn_mock("--admin-token", "s3cret-admin-token-42", env=clean_env()) as mock:
+        banner = mock.banner
     assert "/__admin" in banner and "*n-42 (from --admin-token)" in banner and "s3cret-admin-token-42" not in banner
     assert "local only" in banner
 
@@ -170,7 +147,8 @@ def test_the_demo_token_from_anywhere_is_refused_on_a_reachable_address(tmp_path
 
 
 def test_the_allow_flag_starts_on_every_interface_and_the_banner_says_so() -> None:
-    with started("--host", "0.0.0.0", "--allow-demo-admin-token") as (process, banner):
+    with spawn_mock("--host", "0.0.0.0", "--allow-demo-admin-token", env=clean_env()) as mock:
+        banner = mock.banner
         match = re.search(r"reachable from other machines on 0\.0\.0\.0:(\d+)", banner)
         assert match, banner
         port = int(match.group(1))
@@ -179,13 +157,13 @@ def test_the_allow_flag_starts_on_every_interface_and_the_banner_says_so() -> No
         assert "local only" not in banner
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/__admin/health", timeout=5) as answer:
             assert answer.status == 200
-        assert process.poll() is None
+        assert mock.process.poll() is None
 
 
 def test_the_allow_flag_can_come_from_the_environment() -> None:
     env = clean_env(JAFARSHOP_MOCK_ALLOW_DEMO_ADMIN_TOKEN="1", JAFARSHOP_MOCK_HOST="0.0.0.0")
-    with started(env=env) as (_, banner):
-        assert "reachable from other machines on 0.0.0.0:" in banner
+    with spawn_mock(env=env) as mock:
+        assert "reachable from other machines on 0.0.0.0:" in mock.banner
 
 
 @pytest.mark.parametrize("source", ["option", "environment", "fixtures"])
@@ -200,7 +178,8 @@ def test_an_admin_token_of_ones_own_opens_a_reachable_address_and_the_banner_nam
         "environment": ([], clean_env(JAFARSHOP_MOCK_ADMIN_TOKEN=token), "*en-7 (from the environment, JAFARSHOP_"),
         "fixtures": (["--fixtures", str(fixtures)], clean_env(), f"token: {token} (from the fixtures file)"),
     }[source]
-    with started("--host", "0.0.0.0", *args, env=env) as (_, banner):
+    with spawn_mock("--host", "0.0.0.0", *args, env=env) as mock:
+        banner = mock.banner
         assert re.search(r"reachable from other machines on 0\.0\.0\.0:\d+\n", banner), banner
         assert shown in banner
         if source != "fixtures":
@@ -215,24 +194,13 @@ def test_a_too_short_token_in_the_environment_is_named_as_such() -> None:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
 def test_serves_logs_nothing_secret_and_stops_cleanly(stop_signal: signal.Signals) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "debug"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=clean_env(),
-    )
-    try:
-        assert process.stdout is not None
-        banner = process.stdout.readline()
-        banner += "".join(process.stdout.readline() for _ in range(5))
+    with spawn_mock("--log-level", "debug", env=clean_env()) as mock:
+        banner = mock.banner
         assert "/__admin" in banner and "token: demo-admin-token (the public demo default)" in banner
         assert "local only: 127.0.0.1:" in banner and "reachable" not in banner
-        match = re.search(r"(http://127\.0\.0\.1:\d+/v1)", banner)
-        assert match, banner
-        base = match.group(1)
-        cart = json.loads((ROOT / "fixtures" / "carts" / "guide-mixed-cart.json").read_text())
+        base = mock.base_url
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", base), banner
+        cart = load_cart("guide-mixed-cart")
         for key in [KEY_A, KEY_B, "not-a-real-key-12345"]:
             for attempt in range(50):
                 request = urllib.request.Request(
@@ -251,15 +219,12 @@ def test_serves_logs_nothing_secret_and_stops_cleanly(stop_signal: signal.Signal
                     time.sleep(0.1)  # not listening yet
                 assert attempt < 49
         started = time.monotonic()
-        process.send_signal(stop_signal)
-        output, _ = process.communicate(timeout=10)
+        output = mock.stop(stop_signal)
         stop_seconds = time.monotonic() - started
-    finally:
-        process.kill()
     everything = banner + output
     assert "POST /v1/carts/submit" in everything  # the access log is on: we did look at real log output
     for key in [KEY_A, KEY_B, "not-a-real-key-12345"]:
         assert key not in everything
-    assert process.returncode == 0
+    assert mock.process.returncode == 0
     assert "JafarShop mock: stopped" in output and "Traceback" not in output
     assert stop_seconds < 1.0  # issue 5: within a second (measured about 0.2 s)

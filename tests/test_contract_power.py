@@ -14,7 +14,7 @@ import pytest
 from mockserver import create_app
 from mockserver.fixtures import load_fixtures
 from tests.broken_targets import ALTERNATIVES, DEFECTS, Alternative, Defect
-from tests.conftest import KEY_A, KEY_B, ROOT, serve
+from tests.helpers import ADMIN_TOKEN, KEY_A, KEY_B, ROOT, serve
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 # Enough to exercise every property; the default budget is run by `make contract` and by the mock test below.
@@ -40,7 +40,7 @@ def run_contract(base_url: str, tmp_path: Path, *args: str, other_api_key: str =
         "JAFARSHOP_MAPPED_SKUS": skus,
         "JAFARSHOP_UNMAPPED_SKU": "YOUR-SKU-123",
         # Every target here is the mock, or wraps it and leaves its admin API alone: the lifecycle tests run.
-        "JAFARSHOP_ADMIN_TOKEN": "demo-admin-token",
+        "JAFARSHOP_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     result = subprocess.run(
         [sys.executable, "-m", "contract_tests", "--report", str(report), *args],

@@ -17,7 +17,7 @@ import pytest
 
 from contract_tests.client import Exchange, shell_word
 from contract_tests.coverage import RULES, documented_statuses
-from tests.conftest import KEY_A, KEY_B, ROOT, LiveServer
+from tests.helpers import ADMIN, KEY_A, KEY_B, ROOT, LiveServer, spawn_mock
 
 pytestmark = pytest.mark.live
 SETTINGS = {
@@ -26,7 +26,6 @@ SETTINGS = {
     "JAFARSHOP_MAPPED_SKUS": "JDTQ1834,JDTQ2001",
     "JAFARSHOP_UNMAPPED_SKU": "YOUR-SKU-123",
 }
-ADMIN = {"Authorization": "Bearer demo-admin-token"}
 
 
 def contract(tmp_path: Path, env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -108,20 +107,12 @@ def stop_after_first_order(base: str, mock: subprocess.Popen[str]) -> None:
 
 
 def test_a_target_that_stops_answering_ends_the_run_with_exit_3(tmp_path: Path) -> None:
-    mock = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        assert mock.stdout is not None
-        base = mock.stdout.readline().split()[4]
+    with spawn_mock("--log-level", "warning") as mock:
+        base = mock.base_url
         assert base.endswith("/v1"), base
         # Stopped once the suite is under way (the pre-flight's order exists): tests then get "connection refused".
-        threading.Thread(target=stop_after_first_order, args=(base, mock), daemon=True).start()
+        threading.Thread(target=stop_after_first_order, args=(base, mock.process), daemon=True).start()
         result = contract(tmp_path, {**SETTINGS, "JAFARSHOP_BASE_URL": base}, "--examples", "20", timeout=300)
-    finally:
-        mock.kill()
-        mock.communicate()  # reaps it and closes its pipe
     output = result.stdout + result.stderr
     assert result.returncode == 3, output[-3000:]
     assert "the target stopped answering" in output and "exit 3 (target unreachable or misconfigured)" in output

@@ -26,10 +26,9 @@ from mockserver import MockState, create_app
 from mockserver.app import PARTNER_SPEC
 from mockserver.fixtures import Fixtures
 from mockserver.schema_check import compiled_check, submit_body_check, submit_body_schema
-from tests.conftest import KEY_A, KEY_B
+from tests.helpers import KEY_A, KEY_B, SUBMIT
 
 MAPPED = ("JDTQ1834", "JDTQ2001")
-SUBMIT = "/v1/carts/submit"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 # --- values that probe the edges of the schema ------------------------------------------------------------------

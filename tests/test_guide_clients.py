@@ -15,11 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import KEY_A, ROOT, LiveServer
+from tests.helpers import GUIDE_URL, KEY_A, ROOT, LiveServer, guide_block
 
 pytestmark = pytest.mark.live
-GUIDE = ROOT / "docs" / "partner-guide.md"
-GUIDE_URL = "https://api.jafarshop.com/v1"
 # The JS, Python, PHP examples (and the Java harness) read the key from here, as the guide tells partners to.
 KEY_ENV = {"JAFARSHOP_API_KEY": KEY_A}
 # scripts/install-client-runtimes puts axios here (git-ignored); the guide's block does a bare require('axios').
@@ -28,15 +26,6 @@ GSON_JAR = Path("/usr/share/java/gson.jar")  # Debian's libgoogle-gson-java
 INSTALL_HINT = "(or run: bash scripts/install-client-runtimes)"
 CREATED = re.compile(r"Order created: ([0-9a-f-]{36})")
 Ran = subprocess.CompletedProcess[str]
-
-
-def guide_block(heading: str, language: str) -> str:
-    """The first fenced code block of `language` after `heading` in the partner guide."""
-    text = GUIDE.read_text(encoding="utf-8")
-    start = text.index(heading)
-    match = re.compile(rf"```{language}\n(.*?)```", re.S).search(text, start)
-    assert match, f"no {language} block after {heading!r} in {GUIDE}"
-    return match.group(1)
 
 
 def pointed_at(block: str, live_server: LiveServer) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import KEY_A, LiveServer
+from tests.helpers import KEY_A, LiveServer
 
 pytestmark = pytest.mark.live
 

@@ -9,19 +9,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import MockState, create_app
-from tests.conftest import KEY_B, auth
-from tests.test_submit_api import SUBMIT, assert_envelope
-
-
-def create_order(client: TestClient, cart: dict[str, Any]) -> str:
-    response = client.post(SUBMIT, json=cart, headers=auth())
-    assert response.status_code == 200
-    order_id: str = response.json()["supplier_order_id"]
-    return order_id
+from tests.helpers import KEY_B, SUBMIT, assert_envelope, auth, new_order
 
 
 def test_order_reads_back_what_was_submitted(client: TestClient, mixed_cart: dict[str, Any]) -> None:
-    order_id = create_order(client, mixed_cart)
+    order_id = new_order(client, mixed_cart)
     response = client.get(f"/v1/orders/{order_id}", headers=auth())
     assert response.status_code == 200
     order = response.json()
@@ -41,7 +33,7 @@ def test_order_reads_back_what_was_submitted(client: TestClient, mixed_cart: dic
 
 
 def test_mixed_cart_keeps_both_kinds_of_items(client: TestClient, mixed_cart: dict[str, Any]) -> None:
-    order = client.get(f"/v1/orders/{create_order(client, mixed_cart)}", headers=auth()).json()
+    order = client.get(f"/v1/orders/{new_order(client, mixed_cart)}", headers=auth()).json()
     mapped, own = order["items"]
     for submitted, item in zip(mixed_cart["items"], order["items"], strict=True):
         assert {k: item[k] for k in submitted} == submitted
@@ -53,14 +45,14 @@ def test_absent_optional_fields_read_back_as_null(client: TestClient, mixed_cart
     cart = copy.deepcopy(mixed_cart)
     del cart["payment_method"], cart["customer"]["phone"], cart["shipping"]["state"], cart["items"][0]["product_url"]
     cart["ignored"] = "unknown fields are not stored"
-    order = client.get(f"/v1/orders/{create_order(client, cart)}", headers=auth()).json()
+    order = client.get(f"/v1/orders/{new_order(client, cart)}", headers=auth()).json()
     assert order["payment_method"] is None and order["customer_phone"] is None
     assert order["shipping_address"]["state"] is None and order["items"][0]["product_url"] is None
     assert "ignored" not in order
 
 
 def test_another_partners_order_is_403(client: TestClient, mixed_cart: dict[str, Any]) -> None:
-    order_id = create_order(client, mixed_cart)
+    order_id = new_order(client, mixed_cart)
     body = assert_envelope(client.get(f"/v1/orders/{order_id}", headers=auth(KEY_B)), 403)
     assert body["error"] == "access denied"
 
@@ -77,7 +69,7 @@ def test_unknown_or_malformed_order_id_is_404(client: TestClient, order_id: str)
 
 @pytest.mark.parametrize("content_type", ["multipart/form-data", "application/x-www-form-urlencoded", "text/plain"])
 def test_a_body_on_an_order_read_is_ignored(client: TestClient, mixed_cart: dict[str, Any], content_type: str) -> None:
-    order_id = create_order(client, mixed_cart)
+    order_id = new_order(client, mixed_cart)
     response = client.request(
         "GET", f"/v1/orders/{order_id}", content=b"a=b", headers=auth(**{"Content-Type": content_type})
     )
@@ -85,7 +77,7 @@ def test_a_body_on_an_order_read_is_ignored(client: TestClient, mixed_cart: dict
 
 
 def test_order_ids_are_case_insensitive(client: TestClient, mixed_cart: dict[str, Any]) -> None:
-    order_id = create_order(client, mixed_cart)
+    order_id = new_order(client, mixed_cart)
     assert client.get(f"/v1/orders/{order_id.upper()}", headers=auth()).json()["id"] == order_id
 
 
@@ -93,7 +85,7 @@ def test_order_ids_are_case_insensitive(client: TestClient, mixed_cart: dict[str
 def test_get_without_a_valid_key_is_401(
     client: TestClient, mixed_cart: dict[str, Any], headers: dict[str, str]
 ) -> None:
-    order_id = create_order(client, mixed_cart)
+    order_id = new_order(client, mixed_cart)
     assert_envelope(client.get(f"/v1/orders/{order_id}", headers=headers), 401)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 pytest_plugins = ["pytester"]
 EXAMPLE = ROOT / "examples" / "test_partner_client.py"

@@ -14,7 +14,7 @@ import pytest
 
 from mockserver import MockState
 from mockserver.state import SubmitOutcome
-from tests.conftest import KEY_A, ROOT, LiveServer
+from tests.helpers import KEY_A, ROOT, LiveServer
 
 pytestmark = pytest.mark.live
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"

@@ -11,7 +11,7 @@ from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from jsonschema import Draft4Validator
 from openapi_spec_validator import validate
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SPEC_PATH = ROOT / "openapi" / "partner-api.yaml"
 SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())

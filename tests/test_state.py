@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from mockserver.domain import AccessDenied, IdempotencyConflict, OrderNotFound
 from mockserver.state import FIRST_SHOPIFY_ORDER_ID, MockState
 from mockserver.stores import Partners
+from tests.helpers import FakeClock
 
 
 def test_partners_authenticate_known_keys_only(state: MockState) -> None:
@@ -100,25 +102,14 @@ def test_reset_goes_back_to_the_fixtures(state: MockState, mixed_cart: dict[str,
     assert state.submit_cart("partner-a", mixed_cart, "k1").replayed is False
 
 
-class Clock:
-    def __init__(self) -> None:
-        from datetime import UTC, datetime
-
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def __call__(self) -> Any:
-        return self.now
-
-
-def test_idempotency_records_expire_after_their_ttl(default_fixtures: Any, mixed_cart: dict[str, Any]) -> None:
-    from datetime import timedelta
-
-    clock = Clock()
+def test_idempotency_records_expire_after_their_ttl(
+    default_fixtures: Any, clock: FakeClock, mixed_cart: dict[str, Any]
+) -> None:
     state = MockState(default_fixtures, clock=clock, idempotency_ttl=timedelta(seconds=60))
     first = state.submit_cart("partner-a", mixed_cart, "k1")
-    clock.now += timedelta(seconds=59)
+    clock.advance(59)
     assert state.submit_cart("partner-a", mixed_cart, "k1").replayed
-    clock.now += timedelta(seconds=1)
+    clock.advance(1)
     after = state.submit_cart("partner-a", mixed_cart, "k1")
     assert not after.replayed and after.body != first.body  # forgotten: a new order
 

@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 import tarfile
-import threading
 import urllib.request
 import uuid
 import zipfile
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KEY_A, KEY_B, ROOT
+from tests.helpers import KEY_A, KEY_B, ROOT, MockProcess, spawn_mock
 
 pytestmark = pytest.mark.wheel
 
@@ -100,51 +99,19 @@ def test_both_commands_answer_help_from_any_folder(installed: Installed) -> None
     assert "usage: jafarshop-contract" in text
 
 
-@dataclass
-class RunningMock:
-    base_url: str
-    banner: list[str]
-
-
 @pytest.fixture
-def installed_mock(installed: Installed) -> Iterator[RunningMock]:
+def installed_mock(installed: Installed) -> Iterator[MockProcess]:
     """`jafarshop-mock --port 0` started from the outside folder; the URL read from its banner."""
-    process = subprocess.Popen(
-        [installed.command("jafarshop-mock"), "--port", "0", "--log-level", "warning"],
-        cwd=installed.outside,
-        env=installed.environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    drain: threading.Thread | None = None
-    try:
-        first = process.stdout.readline()
-        match = re.match(r"JafarShop mock: partner API (http://127\.0\.0\.1:\d+/v1) ", first)
-        assert match, f"no banner: {first}{process.stdout.read() if process.poll() is not None else ''}"
-        lines.append(first)
-        while "admin API" not in lines[-1] and len(lines) < 20:  # the banner's last line
-            lines.append(process.stdout.readline())
-        # Keep reading, so that a full pipe never blocks the server.
-        drain = threading.Thread(target=process.stdout.read, daemon=True)
-        drain.start()
-        yield RunningMock(match.group(1), lines)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if drain is not None:
-            drain.join(timeout=10)  # EOF once the mock is gone: only then is its pipe closed
-        process.stdout.close()
+    command = [installed.command("jafarshop-mock")]
+    with spawn_mock(
+        "--log-level", "warning", command=command, cwd=installed.outside, env=installed.environment()
+    ) as mock:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", mock.base_url), mock.banner
+        yield mock
 
 
 def test_the_installed_mock_serves_the_guides_cart_and_passes_the_installed_suite(
-    installed: Installed, installed_mock: RunningMock
+    installed: Installed, installed_mock: MockProcess
 ) -> None:
     # The cart as the package ships it, found the way an installed user's code would find it.
     where = _run(
@@ -168,7 +135,7 @@ def test_the_installed_mock_serves_the_guides_cart_and_passes_the_installed_suit
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
         assert json.load(response)["supplier_order_id"]
-    assert any(f"fixtures {installed.venv}" in line for line in installed_mock.banner), installed_mock.banner
+    assert f"fixtures {installed.venv}" in installed_mock.banner, installed_mock.banner
     environment = installed.environment(
         JAFARSHOP_BASE_URL=installed_mock.base_url,
         JAFARSHOP_API_KEY=KEY_A,
