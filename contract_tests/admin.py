@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.client import OrderLedger
+from contract_tests.ledger import OrderLedger
 from contract_tests.target import Target
 
 NEEDS_ADMIN = (

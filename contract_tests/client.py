@@ -5,53 +5,17 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import threading
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pytest
 
+from contract_tests.ledger import OrderLedger
 from contract_tests.spec import schema_errors
 from contract_tests.target import Target, mask
 
 DEFAULT = object()  # "use the target's own API key"
-
-
-class OrderLedger:
-    """Counts the orders the run creates on the target and enforces JAFARSHOP_MAX_ORDERS."""
-
-    def __init__(self, cap: int | None, cap_name: str = "") -> None:
-        self.cap = cap
-        self.cap_name = cap_name or f"JAFARSHOP_MAX_ORDERS={cap}"
-        self.created: set[str] = set()
-        self.preflight_orders = 0  # created before the tests, by jafarshop-contract's pre-flight
-        self.requests = 0
-        self.statuses: Counter[tuple[str, int]] = Counter()  # (operationId, status) -> answers seen, for coverage
-        self._lock = threading.Lock()
-
-    def record_status(self, method: str, status: int) -> None:
-        """Count an answer of the partner API (POST is submitCart, GET getOrder: the only two operations)."""
-        with self._lock:
-            self.statuses["submitCart" if method.upper() == "POST" else "getOrder", status] += 1
-
-    def make_room(self) -> None:
-        """Skip the calling test when one more order could pass the cap."""
-        with self._lock:
-            self.requests += 1
-            if self.cap is not None and len(self.created) >= self.cap:
-                pytest.skip(f"{self.cap_name} reached: this test would submit a cart; raise the cap to run it")
-
-    def count_request(self) -> None:
-        with self._lock:
-            self.requests += 1
-
-    def record_submit(self, status: int, body: Any) -> None:
-        if status == 200 and isinstance(body, dict) and isinstance(body.get("supplier_order_id"), str):
-            with self._lock:
-                self.created.add(body["supplier_order_id"])
 
 
 @dataclass
@@ -134,7 +98,6 @@ class ApiClient:
         content_type: str | None = "application/json",
     ) -> httpx.Response:
         """POST /carts/submit with a JSON cart (or raw `content`); `authorization` replaces the whole header."""
-        self.ledger.make_room()
         headers = self._auth(api_key, authorization)
         if content_type is not None:
             headers["Content-Type"] = content_type
@@ -142,21 +105,22 @@ class ApiClient:
             headers["Idempotency-Key"] = key
         # Raw UTF-8, as JavaScript and most partner stacks send it (not escaped as ASCII).
         body = content if content is not None else json.dumps(cart, ensure_ascii=False).encode("utf-8")
-        response = self._send("POST", "/carts/submit", headers, body)
-        self.ledger.record_submit(response.status_code, _json_or_none(response))
-        return response
+        return self._send("POST", "/carts/submit", headers, body)
 
     def get_order(self, order_id: str, *, api_key: Any = DEFAULT, authorization: str | None = None) -> httpx.Response:
         """GET /orders/{id}."""
-        self.ledger.count_request()
         return self._send("GET", f"/orders/{order_id}", self._auth(api_key, authorization), None)
 
     def _send(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> httpx.Response:
         url = f"{self.target.base_url}{path}"
         exchange = Exchange(method, url, headers, body)
-        self.exchanges.append(exchange)
-        response = self.http.request(method, url, headers=headers, content=body)
-        self.ledger.record_status(method, response.status_code)
+
+        def send() -> httpx.Response:
+            self.exchanges.append(exchange)
+            return self.http.request(method, url, headers=headers, content=body)
+
+        # The ledger counts it (and holds a submit to the order cap) before the checks below judge the answer.
+        response = self.ledger.exchange(method, send)
         exchange.status = response.status_code
         exchange.response = response.text[:500]
         check_nothing_leaks(response, self.target)

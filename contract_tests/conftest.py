@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,12 +11,15 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from contract_tests import coverage
-from contract_tests.client import ApiClient, OrderLedger
+from contract_tests import coverage, strategies
+from contract_tests.client import ApiClient
+from contract_tests.ledger import OrderLedger
+from contract_tests.strategies import SampleCart
 from contract_tests.target import (
     SETTINGS,
     Target,
     TargetError,
+    bind_target,
     env_flag,
     mask,
     resolve_target,
@@ -64,20 +66,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Options win; they are mirrored into the environment so that module-level schema loading sees the same target.
-    for _key, setting in SETTINGS.items():
-        value = config.getoption(setting.option.lstrip("-").replace("-", "_"))
-        if value is not None:
-            os.environ[setting.env] = value
+    values = values_from_environment()
+    for key, setting in SETTINGS.items():  # options win over the environment
+        option = config.getoption(setting.option.lstrip("-").replace("-", "_"))
+        if option is not None:
+            values[key] = option
     try:
-        target = resolve_target(values_from_environment())
+        target = resolve_target(values)
     except TargetError as exc:
         raise pytest.UsageError(f"contract suite: {exc}") from None
     config.stash[TARGET_KEY] = target
+    bind_target(target)  # for test_spec_conformance's schemas, built when it imports (it says why)
     preflight: int = config.getoption("jafarshop_preflight_orders")
-    ledger = OrderLedger(*_cap_share(config, target.max_orders, preflight))
-    ledger.preflight_orders = preflight
-    config.stash[LEDGER_KEY] = ledger
+    config.stash[LEDGER_KEY] = OrderLedger.for_run(target.max_orders, preflight, getattr(config, "workerinput", None))
     # A live, stateful target: nothing replayed from earlier runs, no deadline on network calls.
     settings.register_profile(
         "contract",
@@ -89,21 +90,6 @@ def pytest_configure(config: pytest.Config) -> None:
         print_blob=True,
     )
     settings.load_profile("contract")
-
-
-def _cap_share(config: pytest.Config, cap: int | None, preflight: int) -> tuple[int | None, str]:
-    """What the tests may create: the cap less the pre-flight's orders, and under pytest-xdist (--workers) each
-    worker its share of that, so that the run stays under the cap."""
-    if cap is None:
-        return None, ""
-    name = f"JAFARSHOP_MAX_ORDERS={cap}" + (f" (less the pre-flight's {preflight})" if preflight else "")
-    left = cap - preflight
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is None:
-        return left, name
-    index, count = int(workerinput["workerid"].removeprefix("gw")), int(workerinput["workercount"])
-    share = left // count + (1 if index < left % count else 0)
-    return share, f"this worker's share ({share}) of {name}"
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -123,11 +109,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(config, "workeroutput", None)
     ledger = config.stash.get(LEDGER_KEY, None)
     if workeroutput is not None and ledger is not None:  # a worker: hand its counts to the controller
-        workeroutput["jafarshop_ledger"] = {
-            "requests": ledger.requests,
-            "created": sorted(ledger.created),
-            "statuses": [[operation, status, n] for (operation, status), n in ledger.statuses.items()],
-        }
+        workeroutput["jafarshop_ledger"] = ledger.worker_counts()
         return
     if ledger is None:
         return
@@ -147,10 +129,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     counts = getattr(node, "workeroutput", {}).get("jafarshop_ledger")
     ledger = node.config.stash.get(LEDGER_KEY, None)
     if counts and ledger is not None:
-        ledger.requests += counts["requests"]
-        ledger.created.update(counts["created"])
-        for operation, status, n in counts["statuses"]:
-            ledger.statuses[operation, status] += n
+        ledger.add_worker_counts(counts)
 
 
 @pytest.fixture(scope="session")
@@ -167,6 +146,17 @@ def ledger(pytestconfig: pytest.Config) -> OrderLedger:
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30.0, follow_redirects=False) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def sample_cart(target: Target) -> SampleCart:
+    """Makes one plain valid cart per call with the target's SKUs (see strategies.sample_cart), a fresh
+    partner_order_id each time; `sample_cart(mapped=False)` holds no mapped SKU."""
+
+    def make(*, mapped: bool = True) -> dict[str, Any]:
+        return strategies.sample_cart(target.mapped_skus, target.unmapped_sku, mapped=mapped)
+
+    return make
 
 
 @pytest.fixture
@@ -288,5 +278,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         f"requests sent to the target: {ledger.requests} (plus those schemathesis's checks send on their own)"
     )
     preflight = f", {ledger.preflight_orders} of them by the pre-flight" if ledger.preflight_orders else ""
-    total = len(ledger.created) + ledger.preflight_orders
-    terminalreporter.write_line(f"orders created on the target: {total}{cap}{preflight}")
+    terminalreporter.write_line(f"orders created on the target: {ledger.orders_created}{cap}{preflight}")

@@ -13,9 +13,16 @@ from contract_tests.target import SPEC_PATH
 
 
 @functools.cache
-def spec() -> dict[str, Any]:
-    """The partner spec with every $ref resolved (it has no recursive references)."""
+def raw_spec() -> dict[str, Any]:
+    """The partner spec as written, parsed once per process: read it, never change it (copy it to change it)."""
     raw: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    return raw
+
+
+@functools.cache
+def spec() -> dict[str, Any]:
+    """The partner spec with every $ref resolved (it has no recursive references), in dicts and lists of its own."""
+    raw = raw_spec()
 
     def resolve(node: Any) -> Any:
         if isinstance(node, dict):

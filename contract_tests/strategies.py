@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from hypothesis import strategies as st
 
@@ -199,8 +199,15 @@ def without(cart: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def sample_cart(mapped_skus: tuple[str, ...], unmapped_sku: str, *, mapped: bool = True) -> dict[str, Any]:
-    """One plain valid cart, for tests about one request rather than a property over many."""
+    """One plain valid cart, for tests about one request rather than a property over many (tests take it from the
+    `sample_cart` fixture, bound to the target's SKUs): the guide's mixed cart; with `mapped=False` no item mapped."""
     cart = guide_mixed_cart(mapped_skus[0], unmapped_sku)
     if not mapped:
         cart["items"][0]["sku"] = unique_id("PARTNER-OWN")
     return cart
+
+
+class SampleCart(Protocol):
+    """The `sample_cart` fixture: a new plain valid cart at each call."""
+
+    def __call__(self, *, mapped: bool = True) -> dict[str, Any]: ...

@@ -192,6 +192,25 @@ def values_from_environment(environ: Mapping[str, str] = os.environ) -> dict[str
     return {key: environ.get(setting.env) for key, setting in SETTINGS.items()}
 
 
+_bound: Target | None = None
+
+
+def bind_target(target: Target) -> None:
+    """Make `target` this process's run target (conftest.pytest_configure, before any test module imports)."""
+    global _bound
+    _bound = target
+
+
+def bound_target() -> Target:
+    """The run target conftest bound, for what must know it at import: test_spec_conformance's schemathesis schemas."""
+    if _bound is None:
+        raise TargetError(
+            "no target bound: run the suite with its conftest (jafarshop-contract, or pytest -c "
+            "contract_tests/pytest.ini contract_tests)"
+        )
+    return _bound
+
+
 def mask(secret: str) -> str:
     """A key as it may appear in output: its last four characters only."""
     return "****" + secret[-4:] if len(secret) > 8 else "****"

@@ -10,7 +10,7 @@ import pytest
 from contract_tests.admin import admin_api
 from contract_tests.checks import create_order, read_order
 from contract_tests.client import ApiClient, expect
-from contract_tests.strategies import sample_cart, unique_id
+from contract_tests.strategies import SampleCart, unique_id
 from contract_tests.target import Target
 
 BAD_AUTHORIZATION = {
@@ -28,33 +28,37 @@ MALFORMED_HEADERS = {
 
 
 @pytest.mark.parametrize("api_key", list(BAD_AUTHORIZATION.values()), ids=list(BAD_AUTHORIZATION))
-def test_submit_without_a_valid_key_is_401(api: ApiClient, target: Target, api_key: str | None) -> None:
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+def test_submit_without_a_valid_key_is_401(api: ApiClient, sample_cart: SampleCart, api_key: str | None) -> None:
+    cart = sample_cart()
     expect(api.submit(cart, api_key=api_key), 401, "a missing or unknown API key must be 401")
 
 
 @pytest.mark.parametrize("template", list(MALFORMED_HEADERS.values()), ids=list(MALFORMED_HEADERS))
-def test_submit_with_a_malformed_authorization_header_is_401(api: ApiClient, target: Target, template: str) -> None:
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+def test_submit_with_a_malformed_authorization_header_is_401(
+    api: ApiClient, target: Target, sample_cart: SampleCart, template: str
+) -> None:
+    cart = sample_cart()
     response = api.submit(cart, authorization=template.format(key=target.api_key))
     expect(response, 401, f"Authorization: {template.format(key='<key>')!r} must be 401")
 
 
 @pytest.mark.parametrize("template", list(MALFORMED_HEADERS.values()), ids=list(MALFORMED_HEADERS))
-def test_get_order_with_a_malformed_authorization_header_is_401(api: ApiClient, target: Target, template: str) -> None:
-    order_id = create_order(api, sample_cart(target.mapped_skus, target.unmapped_sku))
+def test_get_order_with_a_malformed_authorization_header_is_401(
+    api: ApiClient, target: Target, sample_cart: SampleCart, template: str
+) -> None:
+    order_id = create_order(api, sample_cart())
     response = api.get_order(order_id, authorization=template.format(key=target.api_key))
     expect(response, 401, f"Authorization: {template.format(key='<key>')!r} must be 401")
 
 
 @pytest.mark.parametrize("api_key", list(BAD_AUTHORIZATION.values()), ids=list(BAD_AUTHORIZATION))
-def test_get_order_without_a_valid_key_is_401(api: ApiClient, target: Target, api_key: str | None) -> None:
-    order_id = create_order(api, sample_cart(target.mapped_skus, target.unmapped_sku))
+def test_get_order_without_a_valid_key_is_401(api: ApiClient, sample_cart: SampleCart, api_key: str | None) -> None:
+    order_id = create_order(api, sample_cart())
     expect(api.get_order(order_id, api_key=api_key), 401, "reading an order without a valid key must be 401")
 
 
-def test_another_partners_order_is_403(api: ApiClient, other_api: ApiClient, target: Target) -> None:
-    order_id = create_order(api, sample_cart(target.mapped_skus, target.unmapped_sku))
+def test_another_partners_order_is_403(api: ApiClient, other_api: ApiClient, sample_cart: SampleCart) -> None:
+    order_id = create_order(api, sample_cart())
     body = expect(other_api.get_order(order_id), 403, "another partner's order must be 403")
     assert "partner_order_id" not in str(body), f"a 403 must not leak the order: {body!r}"
 
@@ -81,7 +85,7 @@ def test_order_id_that_is_not_a_uuid_is_404_or_400(api: ApiClient, order_id: str
 
 
 def test_rotated_key_is_refused_and_the_new_key_reads_the_order(
-    api: ApiClient, target: Target, http: httpx.Client
+    api: ApiClient, target: Target, sample_cart: SampleCart, http: httpx.Client
 ) -> None:
     """The guide's 401 checklist: "ensure API key hasn't been rotated". After a rotation the old key is refused on
     both operations, and the new one reads the partner's orders. Needs the admin API, to make a partner to rotate."""
@@ -89,9 +93,9 @@ def test_rotated_key_is_refused_and_the_new_key_reads_the_order(
     partner_id = unique_id("contract-suite").lower()
     created = admin.call("POST", "/partners", {"id": partner_id, "name": "Contract suite key rotation"})
     partner = ApiClient(target, api.ledger, http, created["api_key"], exchanges=api.exchanges)
-    order_id = create_order(partner, sample_cart(target.mapped_skus, target.unmapped_sku))
+    order_id = create_order(partner, sample_cart())
     rotated = admin.call("POST", f"/partners/{partner_id}/rotate-key")
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    cart = sample_cart()
     expect(partner.submit(cart), 401, "a submit with a rotated (old) key must be 401")
     expect(partner.get_order(order_id), 401, "a read with a rotated (old) key must be 401")
     renewed = ApiClient(target, api.ledger, http, rotated["api_key"], exchanges=api.exchanges)

@@ -11,8 +11,7 @@ import httpx
 
 from contract_tests.checks import assert_refused_key_never_replays, create_order
 from contract_tests.client import ApiClient, expect
-from contract_tests.strategies import sample_cart, unique_id
-from contract_tests.target import Target
+from contract_tests.strategies import SampleCart, unique_id
 
 # The guide states no size limit. A real server has one; the kit's mock takes 1 MiB (tested in the mock's own
 # tests), others more. 20 MiB is far past any cart, so every correct target refuses it.
@@ -20,8 +19,8 @@ OVERSIZED_BYTES = 20 * 1024 * 1024
 PROMPT_SECONDS = 30.0
 
 
-def test_each_documented_error_status_answers_the_envelope(api: ApiClient, target: Target) -> None:
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+def test_each_documented_error_status_answers_the_envelope(api: ApiClient, sample_cart: SampleCart) -> None:
+    cart = sample_cart()
     expect(api.submit(content=b"{"), 400, "malformed JSON")
     expect(api.submit(cart, api_key=None), 401, "no API key")
     expect(api.get_order(str(uuid.uuid4())), 404, "unknown order")
@@ -31,11 +30,11 @@ def test_each_documented_error_status_answers_the_envelope(api: ApiClient, targe
     expect(api.submit(dict(cart, items=[])), 422, "validation failure")
 
 
-def test_body_in_another_media_type_is_415_or_400(api: ApiClient, target: Target) -> None:
+def test_body_in_another_media_type_is_415_or_400(api: ApiClient, sample_cart: SampleCart) -> None:
     """The guide requires Content-Type: application/json but names no status for its absence: 415 (the mock's) or
     400 ("check request format"). (A form body is no cart either way; 422, a form read with no cart fields, would
     also be a client error, but no documented reading of the guide leads there.)"""
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    cart = sample_cart()
     for content_type in ("text/plain", "application/x-www-form-urlencoded"):
         response = api.submit(content=str(cart).encode(), content_type=content_type)
         assert response.status_code in (415, 400), (
@@ -44,12 +43,12 @@ def test_body_in_another_media_type_is_415_or_400(api: ApiClient, target: Target
         )
 
 
-def test_oversized_body_is_refused_promptly(api: ApiClient, target: Target) -> None:
+def test_oversized_body_is_refused_promptly(api: ApiClient, sample_cart: SampleCart) -> None:
     """A 20 MiB cart gets a 4xx (413 preferred, any 4xx passes) within 30 s, never a 5xx or a hang, and creates no
     order: its Idempotency-Key then takes another cart as new (200), or reports it used (409, if the target keeps
     refusals under their key, which the guide allows); it never replays an order made from the oversized cart."""
     key = unique_id("big")
-    oversized = sample_cart(target.mapped_skus, target.unmapped_sku)
+    oversized = sample_cart()
     oversized["padding"] = "x" * OVERSIZED_BYTES
     started = time.monotonic()
     try:
@@ -67,5 +66,5 @@ def test_oversized_body_is_refused_promptly(api: ApiClient, target: Target) -> N
             f"got {response.status_code}: {response.text[:300]!r}"
         )
     assert elapsed < PROMPT_SECONDS, f"refusing a {OVERSIZED_BYTES >> 20} MiB body took {elapsed:.1f} s"
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    cart = sample_cart()
     assert_refused_key_never_replays(api, key, cart, "the oversized cart")

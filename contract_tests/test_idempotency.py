@@ -12,7 +12,7 @@ from hypothesis import given
 
 from contract_tests.checks import assert_refused_key_never_replays, create_order, read_order
 from contract_tests.client import ApiClient, expect
-from contract_tests.strategies import carts, sample_cart, unique_id
+from contract_tests.strategies import SampleCart, carts, unique_id
 from contract_tests.target import Target
 
 
@@ -33,8 +33,8 @@ def test_replay_with_same_key_returns_same_order(api: ApiClient, target: Target)
     check()
 
 
-def test_replay_after_reading_the_order_returns_same_order(api: ApiClient, target: Target) -> None:
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+def test_replay_after_reading_the_order_returns_same_order(api: ApiClient, sample_cart: SampleCart) -> None:
+    cart = sample_cart()
     key = unique_id("idem")
     order_id = create_order(api, cart, key=key)
     read_order(api, order_id)
@@ -46,8 +46,8 @@ def test_replay_after_reading_the_order_returns_same_order(api: ApiClient, targe
 BACKOFF_SECONDS = (1, 2, 4)
 
 
-def test_retry_at_the_end_of_the_guides_backoff_replays_the_same_order(api: ApiClient, target: Target) -> None:
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+def test_retry_at_the_end_of_the_guides_backoff_replays_the_same_order(api: ApiClient, sample_cart: SampleCart) -> None:
+    cart = sample_cart()
     key = unique_id("idem")
     started = time.monotonic()
     order_id = create_order(api, cart, key=key)
@@ -75,10 +75,10 @@ def _serializations(cart: dict[str, Any]) -> dict[str, bytes]:
     }
 
 
-def test_same_cart_serialized_differently_replays_the_same_order(api: ApiClient, target: Target) -> None:
+def test_same_cart_serialized_differently_replays_the_same_order(api: ApiClient, sample_cart: SampleCart) -> None:
     """ "Same payload" is the JSON value, not its bytes: a retry from another process, library or language writes the
     same cart with other key order and spacing."""
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    cart = sample_cart()
     cart["customer"]["name"] = "جعفر Jafar"  # escaped as \\u.... by ASCII-only encoders
     key = unique_id("idem")
     order_id = create_order(api, cart, key=key)
@@ -90,8 +90,8 @@ def test_same_cart_serialized_differently_replays_the_same_order(api: ApiClient,
         )
 
 
-def test_concurrent_submits_with_one_key_create_one_order(api: ApiClient, target: Target) -> None:
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+def test_concurrent_submits_with_one_key_create_one_order(api: ApiClient, sample_cart: SampleCart) -> None:
+    cart = sample_cart()
     key = unique_id("idem")
     with ThreadPoolExecutor(max_workers=16) as pool:
         responses = list(pool.map(lambda _: api.submit(cart, key=key), range(16)))
@@ -113,25 +113,25 @@ def test_same_key_with_different_payload_is_409_and_keeps_the_first_order(api: A
     check()
 
 
-def test_replay_of_a_cart_without_mapped_sku_answers_204_again(api: ApiClient, target: Target) -> None:
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku, mapped=False)
+def test_replay_of_a_cart_without_mapped_sku_answers_204_again(api: ApiClient, sample_cart: SampleCart) -> None:
+    cart = sample_cart(mapped=False)
     key = unique_id("idem")
     expect(api.submit(cart, key=key), 204, "a cart with no mapped SKU must answer 204")
     expect(api.submit(cart, key=key), 204, "its replay with the same key must answer 204 again")
 
 
-def test_different_keys_create_different_orders(api: ApiClient, target: Target) -> None:
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+def test_different_keys_create_different_orders(api: ApiClient, sample_cart: SampleCart) -> None:
+    cart = sample_cart()
     first = create_order(api, cart, key=unique_id("idem"))
     second = create_order(api, cart, key=unique_id("idem"))
     assert first != second, "the same cart under two different keys must create two orders"
 
 
-def test_rejected_submission_creates_no_order_under_its_key(api: ApiClient, target: Target) -> None:
+def test_rejected_submission_creates_no_order_under_its_key(api: ApiClient, sample_cart: SampleCart) -> None:
     """A 422 creates nothing: its key then takes the fixed cart as new (200: the mock records only 200 and 204
     answers), or is 409 (a target may keep the refused payload under the key; the guide's "same key + different
     payload: 409" allows it, and its advice for a 409, a new key, then works). It never replays an order."""
-    cart = sample_cart(target.mapped_skus, target.unmapped_sku)
+    cart = sample_cart()
     key = unique_id("idem")
     invalid = dict(copy.deepcopy(cart), items=[])
     expect(api.submit(invalid, key=key), 422, "an empty items list must be 422")
@@ -140,11 +140,11 @@ def test_rejected_submission_creates_no_order_under_its_key(api: ApiClient, targ
 
 
 def test_partners_using_the_same_key_do_not_see_or_block_each_other(
-    api: ApiClient, other_api: ApiClient, target: Target
+    api: ApiClient, other_api: ApiClient, sample_cart: SampleCart
 ) -> None:
     key = unique_id("shared")
-    mine = sample_cart(target.mapped_skus, target.unmapped_sku)
-    theirs = sample_cart(target.mapped_skus, target.unmapped_sku)
+    mine = sample_cart()
+    theirs = sample_cart()
     my_order = create_order(api, mine, key=key)
     their_order = create_order(other_api, theirs, key=key)  # not 409, not my order
     assert their_order != my_order, "another partner using the same key must get its own order, not mine"

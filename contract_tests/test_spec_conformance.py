@@ -3,24 +3,29 @@ schema-invalid input rejected, and stateful runs through the submit -> read orde
 
 from __future__ import annotations
 
-import contextlib
+import copy
 from collections.abc import Callable
 from typing import Any
 
 import hypothesis
 import pytest
 import schemathesis
-import yaml
 from schemathesis import Case, Config
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from contract_tests.client import OrderLedger
+from contract_tests.ledger import OrderLedger
+from contract_tests.spec import raw_spec
 from contract_tests.spec import schema as component
-from contract_tests.target import SPEC_PATH, resolve_target, values_from_environment
+from contract_tests.target import bound_target
 
-# conftest.pytest_configure has validated the target and mirrored options into the environment.
-TARGET = resolve_target(values_from_environment())
+# The schemas are built at import, from the spec parsed once (spec.raw_spec) and the target conftest.pytest_configure
+# resolved and bound: schemathesis reads max-examples and phases when it collects the tests, so the target must be
+# known before then. Not a fixture-based schema (schemathesis.pytest.from_fixture), because in schemathesis 4.32:
+# its parametrize fails on pytest 9.2 ('Function' object has no attribute '_nodeid'); where it works (pytest 9.1) it
+# runs every operation as a subtest of one test, which would change the tests the reports count and name; and a
+# fixture-based schema has no as_state_machine() for the stateful test.
+TARGET = bound_target()
 
 # The spec writes down the kit's decisions where the guide is silent; a target deciding otherwise is still correct,
 # so the generated tests leave out these three (the mock's own run, tests/test_schemathesis_mock.py, keeps them):
@@ -33,7 +38,7 @@ KIT_DECISION_CHECKS = {"unsupported_method": {"enabled": False}}
 
 
 def _spec_without_key_rules() -> dict[str, Any]:
-    raw: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    raw = copy.deepcopy(raw_spec())  # a copy of its own for each schema: schemathesis may change what it loads
     submit = raw["paths"]["/carts/submit"]["post"]
     submit["parameters"] = [p for p in submit["parameters"] if p != {"$ref": "#/components/parameters/IdempotencyKey"}]
     return raw
@@ -77,19 +82,10 @@ boundaries = _schema(examples={"enabled": False}, fuzzing={"enabled": False})
 
 
 def _tracked(ledger: OrderLedger, case: Case[Any], send: Callable[[], Any]) -> Any:
-    """Send one case, keeping the order ledger (and its cap) up to date."""
-    is_submit = case.operation.method.upper() == "POST"
-    if is_submit:
-        ledger.make_room()
-    else:
-        ledger.count_request()
-    response = send()
-    if case.method.upper() == case.operation.method.upper():  # not the coverage phase's probes of other methods
-        ledger.record_status(case.method, response.status_code)
-    if is_submit:
-        with contextlib.suppress(ValueError):
-            ledger.record_submit(response.status_code, response.json())
-    return response
+    """Send one case through the ledger, which counts it (the coverage phase's probes of methods the operation does
+    not list are counted as requests, and held to the cap for a submit, but their statuses are not the operation's)."""
+    documented = case.method.upper() == case.operation.method.upper()
+    return ledger.exchange(case.operation.method, send, documented=documented)
 
 
 @generated.parametrize()

@@ -14,17 +14,19 @@ from contract_tests.strategies import (
     BROKEN_CONSTRAINTS,
     BROKEN_FIELDS,
     REQUIRED_FIELDS,
+    SampleCart,
     broken,
     carts,
     field_name,
-    sample_cart,
     unique_id,
 )
 from contract_tests.strategies import without as without_field
 from contract_tests.target import Target
 
 
-def assert_rejected_without_using_its_key(api: ApiClient, target: Target, cart: Any, path: str, why: str) -> None:
+def assert_rejected_without_using_its_key(
+    api: ApiClient, sample_cart: SampleCart, cart: Any, path: str, why: str
+) -> None:
     """422 naming the failing field (the guide: "check error details for specific field errors"; anywhere in the
     answer, in any form), and the rejected request created nothing under its Idempotency-Key: the same key then
     takes the valid cart as new (200; the mock records only 200 and 204), or says it is used (409; a target may keep
@@ -37,7 +39,7 @@ def assert_rejected_without_using_its_key(api: ApiClient, target: Target, cart: 
     assert name in json.dumps(body, ensure_ascii=False), (
         f"a 422 for {path} must name the field ({name!r}) for the partner to fix it: {body!r}"
     )
-    valid = sample_cart(target.mapped_skus, target.unmapped_sku)
+    valid = sample_cart()
     response = api.submit(valid, key=key)
     assert response.status_code in (200, 409), (
         f"after a 422, its key with a valid cart must create the order (200) or be 409, got {response.status_code}: "
@@ -46,17 +48,17 @@ def assert_rejected_without_using_its_key(api: ApiClient, target: Target, cart: 
 
 
 @pytest.mark.parametrize("field", REQUIRED_FIELDS)
-def test_each_missing_required_field_is_422(api: ApiClient, target: Target, field: str) -> None:
-    cart = without_field(sample_cart(target.mapped_skus, target.unmapped_sku), field)
-    assert_rejected_without_using_its_key(api, target, cart, field, f"a cart without {field} must be 422")
+def test_each_missing_required_field_is_422(api: ApiClient, sample_cart: SampleCart, field: str) -> None:
+    cart = without_field(sample_cart(), field)
+    assert_rejected_without_using_its_key(api, sample_cart, cart, field, f"a cart without {field} must be 422")
 
 
 @pytest.mark.parametrize("name", list(BROKEN_CONSTRAINTS))
-def test_each_broken_constraint_is_422(api: ApiClient, target: Target, name: str) -> None:
-    cart = broken(sample_cart(target.mapped_skus, target.unmapped_sku), BROKEN_CONSTRAINTS[name])
+def test_each_broken_constraint_is_422(api: ApiClient, sample_cart: SampleCart, name: str) -> None:
+    cart = broken(sample_cart(), BROKEN_CONSTRAINTS[name])
     path = BROKEN_FIELDS[name]
     assert_rejected_without_using_its_key(
-        api, target, cart, path, f"this cart breaks the field reference at {path} and must be 422: {cart}"
+        api, sample_cart, cart, path, f"this cart breaks the field reference at {path} and must be 422: {cart}"
     )
 
 
