@@ -87,13 +87,14 @@ def test_the_wheel_carries_the_specs_fixtures_carts_and_the_suites_pytest_ini(in
         scripts = wheel.read(entry_points).decode()
     assert "jafarshop-mock = mockserver.cli:main" in scripts
     assert "jafarshop-contract = contract_tests.runner:main" in scripts
+    assert "jafarshop-certify = certify.cli:main" in scripts
     with tarfile.open(installed.sdist) as sdist:
         members = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     assert {*DATA, "setup.py", "MANIFEST.in", "contract_tests/pytest.ini"} <= members
 
 
-def test_both_commands_answer_help_from_any_folder(installed: Installed) -> None:
-    for name in ("jafarshop-mock", "jafarshop-contract"):
+def test_the_commands_answer_help_from_any_folder(installed: Installed) -> None:
+    for name in ("jafarshop-mock", "jafarshop-certify", "jafarshop-contract"):
         text = _run([installed.command(name), "--help"], cwd=installed.outside, env=installed.environment(), timeout=60)
         assert text.startswith("usage: ")
     assert "usage: jafarshop-contract" in text
@@ -158,3 +159,15 @@ def test_the_installed_suite_starts_its_own_mock_without_a_target(installed: Ins
     assert "No JAFARSHOP_BASE_URL: started the mock at http://127.0.0.1:" in output
     assert f"with {installed.venv}" in output  # the packaged default fixtures
     assert re.search(r"\d+ passed", output), output[-2000:]
+
+
+def test_the_installed_certify_runs_a_client_from_any_folder(installed: Installed) -> None:
+    """A one-order scenario on a fast clock: it runs, grades, writes its reports, and says what is not exercised."""
+    client = [sys.executable, str(ROOT / "tests" / "certify_clients" / "guide_client.py")]
+    command = [installed.command("jafarshop-certify"), "--time-scale", "3600", "--scenario", "ok", "--", *client]
+    result = subprocess.run(command, cwd=installed.outside, env=installed.environment(), capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 3, result.stdout + result.stderr  # one order: idempotency-key-unique not exercised
+    assert "idempotency-key-unique" in result.stdout and "not exercised" in result.stdout
+    scorecard = json.loads((installed.outside / "reports" / "certification.json").read_text())
+    assert scorecard["result"]["exit_code"] == 3
