@@ -8,6 +8,8 @@
         client, and grade later with `jafarshop-certify report --attach URL`.
     jafarshop-certify report --attach URL [--admin-token T]
         Grade what a running mock has recorded so far.
+    jafarshop-certify stop --attach URL [--admin-token T]
+        End the run armed there (the mock then records nothing for it).
 
 Exit codes: 0 certified (every MUST rule exercised and passed, no rule failed), 1 a rule failed (with --lenient, only a
 MUST rule counts), 2 a usage or setting error, 3 nothing failed but a MUST rule was not exercised.
@@ -26,30 +28,25 @@ from pathlib import Path
 from typing import IO, Any
 
 from certify import report
+from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
 from certify.rules import grade
-from mockserver.admin_client import AdminHTTPError, admin_request
 from mockserver.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.state import DEFAULT_ADMIN_TOKEN
 
-PROG = "jafarshop-certify"
 DEFAULT_TIME_LIMIT = 60.0
-
-
-class UsageError(Exception):
-    """A wrong option or setting: one line naming it and the fix, exit 2."""
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
-        usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} report --attach URL [--admin-token T]",
+        usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} report|stop --attach URL [--admin-token T]",
         description=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="The client's environment: JAFARSHOP_BASE_URL (ends in /v1), JAFARSHOP_API_KEY, JAFARSHOP_MAPPED_SKUS "
         "(comma-separated), JAFARSHOP_UNMAPPED_SKU, JAFARSHOP_TIME_SCALE (divide the guide's waits by it: with 60, "
         "'5 minutes' is 5 s) and JAFARSHOP_CERTIFY_ORDERS (how many orders the scenario shapes). The rules, the "
-        "scenario and a client in each language: docs/certification.md.",
+        "scenario, and how to certify a client in any language: docs/certification.md.",
     )
     p.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, metavar="N",
                    help=f"how much faster than the guide the clock runs (default {DEFAULT_TIME_SCALE:g}: '5 minutes' "
@@ -85,10 +82,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in args:
         index = args.index("--")
         args, command = args[:index], args[index + 1 :]
-    grading_only = bool(args) and args[0] == "report"
+    action = args[0] if args and args[0] in ("report", "stop") else None
+    grading_only = action is not None
     options = parser().parse_args(args[1:] if grading_only else args)
     try:
-        check_options(options, command, grading_only)
+        check_options(options, command, action)
+        if action == "stop":
+            admin = Admin(options.attach, options.admin_token)
+            admin.call("DELETE", "/certification")
+            print(f"{PROG}: no certification run is armed on {admin.root} any more")
+            return report.CERTIFIED
         if grading_only:
             return grade_and_report(Admin(options.attach, options.admin_token), options, client=None)
         if options.attach:
@@ -107,7 +110,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def check_options(options: argparse.Namespace, command: list[str], grading_only: bool) -> None:
+def check_reports(directory: Path) -> None:
+    """The reports folder must be writable before the client runs, not found unwritable after."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".jafarshop-certify-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise UsageError(f"--reports {directory}: cannot write there ({error.strerror or error}); "
+                         "name a folder you can write to") from None  # fmt: skip
+
+
+def check_options(options: argparse.Namespace, command: list[str], action: str | None) -> None:
+    grading_only = action is not None
     if not 1 <= options.time_scale <= 3600:
         raise UsageError(f"--time-scale {options.time_scale:g}: must be between 1 and 3600 (60 makes 5 minutes 5 s)")
     if options.time_limit <= 0:
@@ -124,60 +140,14 @@ def check_options(options: argparse.Namespace, command: list[str], grading_only:
     if options.admin_token is None:
         options.admin_token = os.environ.get("JAFARSHOP_ADMIN_TOKEN") or DEFAULT_ADMIN_TOKEN
     if grading_only and not options.attach:
-        raise UsageError("report: name the running mock with --attach URL (e.g. --attach http://127.0.0.1:8080)")
+        raise UsageError(f"{action}: name the running mock with --attach URL (e.g. --attach http://127.0.0.1:8080)")
     if grading_only and command:
-        raise UsageError("report grades what the mock recorded; it runs no command (drop the part after --)")
+        raise UsageError(f"{action} runs no command (drop the part after --)")
+    check_reports(Path(options.reports))
     if not grading_only and not options.attach and not command:
         raise UsageError("no client command: put it after --, e.g. jafarshop-certify -- python my_client.py")
     if options.fixtures and options.attach:
         raise UsageError("--fixtures is for the mock jafarshop-certify starts; a mock given with --attach has its own")
-
-
-class Admin:
-    """The admin API of the mock being used, over HTTP."""
-
-    def __init__(self, url: str, token: str) -> None:
-        root = url.rstrip("/")
-        for suffix in ("/v1", "/__admin"):
-            root = root.removesuffix(suffix)
-        if not root.startswith(("http://", "https://")):
-            raise UsageError(f"--attach {url!r}: must be an http(s) URL such as http://127.0.0.1:8080")
-        self.root, self.token = root, token
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        try:
-            return admin_request(f"{self.root}/__admin", self.token, method, path, body)
-        except AdminHTTPError as error:
-            if error.status == 401:
-                raise UsageError(f"{self.root}: the admin token was refused; pass the mock's with --admin-token "
-                                 "or JAFARSHOP_ADMIN_TOKEN") from None  # fmt: skip
-            if error.status == 404 and method == "GET" and path == "/certification":
-                raise UsageError(f"{self.root}: no certification run is armed; arm one with "
-                                 f"`{PROG} --attach {self.root}`, drive your client, then grade") from None  # fmt: skip
-            if error.status == 404:
-                raise UsageError(f"{self.root}: no JafarShop mock with certification answers there ({error})") from None
-            raise UsageError(f"{self.root}/__admin{path}: {error}") from None
-        except OSError as error:  # urllib's URLError is one
-            reason = getattr(error, "reason", error)
-            raise UsageError(f"--attach {self.root}: cannot reach it ({reason}); is the mock running there?") from None
-
-    def arm(self, options: argparse.Namespace) -> dict[str, Any]:
-        body: dict[str, Any] = {"time_scale": options.time_scale, "slow_seconds": options.slow_seconds}
-        if options.scenario:
-            body["scenario"] = options.scenario
-        armed: dict[str, Any] = self.call("POST", "/certification", body)
-        return armed
-
-
-def client_environment(admin: Admin, armed: dict[str, Any]) -> dict[str, str]:
-    return {
-        "JAFARSHOP_BASE_URL": f"{admin.root}/v1",
-        "JAFARSHOP_API_KEY": armed["api_key"],
-        "JAFARSHOP_MAPPED_SKUS": ",".join(armed["mapped_skus"]),
-        "JAFARSHOP_UNMAPPED_SKU": armed["unmapped_sku"],
-        "JAFARSHOP_TIME_SCALE": f"{armed['time_scale']:g}",
-        "JAFARSHOP_CERTIFY_ORDERS": str(len(armed["scenario"])),
-    }
 
 
 def standalone(options: argparse.Namespace, command: list[str]) -> int:
@@ -208,7 +178,8 @@ def attached(options: argparse.Namespace, command: list[str]) -> int:
           f"{','.join(armed['scenario'])}). Give your client these settings:")  # fmt: skip
     for name, value in client_environment(admin, armed).items():
         print(f"export {name}={shlex.quote(value)}")
-    print(f"Then drive your client, and grade: {PROG} report --attach {admin.root}")
+    print(f"Then drive your client, and grade: {PROG} report --attach {admin.root} (end the run: {PROG} stop "
+          f"--attach {admin.root})")  # fmt: skip
     return report.CERTIFIED
 
 
@@ -261,10 +232,27 @@ def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str
         "duration": float(record.get("elapsed", 0.0)),
         "dropped_entries": record.get("dropped_entries", 0),
     }
+    run["hints"] = hints(client, options)
     written = report.write(Path(options.reports), graded, result, run)
     print(report.table(graded, result, run))
     print(f"Reports: {', '.join(str(path) for path in written)}", file=sys.stderr)
     return result.code
+
+
+def hints(client: dict[str, Any] | None, options: argparse.Namespace) -> list[str]:
+    """What to look at when the client's run itself went wrong."""
+    if client is None:
+        return []
+    found = []
+    if client["end"].startswith("stopped"):
+        found.append(
+            f"The client was stopped at the time limit ({options.time_limit:g} s). If it waits the guide's real "
+            "intervals, make it divide them by JAFARSHOP_TIME_SCALE (its timeouts too), or raise --time-limit."
+        )
+    elif client["end"] != "exited 0":
+        where = f"{options.reports}/certification-client.log" if options.quiet else "above"
+        found.append(f"The client {client['end']}: its own output ({where}) says why.")
+    return found
 
 
 if __name__ == "__main__":

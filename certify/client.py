@@ -34,7 +34,10 @@ def run_client(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
         )
     except OSError as error:
-        raise CannotStart(f"cannot start `{shlex.join(command)}`: {error.strerror or error}") from None
+        hint = ""
+        if isinstance(error, PermissionError):
+            hint = f"; make it executable (chmod +x {command[0]}) or put its interpreter first (python3, node, php ...)"
+        raise CannotStart(f"cannot start `{shlex.join(command)}`: {error.strerror or error}{hint}") from None
     seen: list[str] = []
     pumps = [
         threading.Thread(target=_pump, args=(process.stdout, out, "stdout", key.encode(), seen), daemon=True),

@@ -53,6 +53,8 @@ class Run:
         self.scale = float(record.get("time_scale", 1.0))
         self.end = float(record.get("elapsed", 0.0))
         self.entries: list[Entry] = sorted(record.get("entries", []), key=lambda entry: entry["seq"])
+        # Every entry is the client's (the mock records no other partner's traffic); `mine` authenticated as it.
+        self.all_submits = [entry for entry in self.entries if entry.get("operation") == "submitCart"]
         self.mine = [entry for entry in self.entries if entry.get("auth") == "ok"]
         self.submits = [entry for entry in self.mine if entry.get("operation") == "submitCart"]
         self.reads = [entry for entry in self.mine if entry.get("operation") == "getOrder"]

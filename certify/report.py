@@ -79,7 +79,7 @@ def table(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
         lines.extend(" " * len(head) + more for more in wrapped[1:])
         if g.verdict.verdict == FAIL:
             lines.extend(f"      {item}" for item in g.verdict.evidence)
-    lines += ["", result.headline]
+    lines += ["", *run.get("hints", []), result.headline]
     return "\n".join(lines)
 
 
@@ -93,6 +93,7 @@ def markdown(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
         f"- Requests: {run.get('requests', 0)}; partner orders: {run.get('orders', 0)}; "
         f"run: {run.get('duration', 0):.1f} s real at time scale {run.get('time_scale')}",
         f"- Scenario: {', '.join(run.get('scenario', []))}",
+        *[f"- **{hint}**" for hint in run.get("hints", [])],
         "",
         "| Rule | Level | Guide section | Verdict | Why |",
         "|---|---|---|---|---|",

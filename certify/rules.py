@@ -125,7 +125,7 @@ RULES: tuple[Rule, ...] = (
         "timeout-handling",
         SHOULD,
         "Best Practices 6 (timeouts)",
-        "A slow answer is given up and retried",
+        "A slow answer is given up on (a timeout, 30 s of guide time at most)",
         "submit the 6th order, which answers slowly",
         retries.timeout_handling,
     ),

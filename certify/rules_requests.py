@@ -23,7 +23,7 @@ def auth_bearer(run: Run) -> Verdict:
         "missing": "no Authorization header",
         "not-bearer": "not the Bearer scheme",
         "malformed": "extra white space around or inside the key",
-        "wrong-key": "not the key it was given",
+        "wrong-key": "a key that is no partner's (not the one it was given)",
     }
     failures = [run.show(e, f": {wrong.get(e['auth'], e['auth'])}") for e in run.entries if e.get("auth") != "ok"]
     return verdict(
@@ -31,12 +31,12 @@ def auth_bearer(run: Run) -> Verdict:
         bool(run.entries),
         f"every request ({len(run.entries)}) sent `Authorization: Bearer <key>`",
         "the client sent no request",
-        "requests without `Authorization: Bearer <key>` as the guide shows it",
+        "requests without `Authorization: Bearer <its key>` as the guide shows it",
     )
 
 
 def content_type_json(run: Run) -> Verdict:
-    submits = [e for e in run.entries if e.get("operation") == "submitCart"]
+    submits = run.all_submits
     failures = [
         run.show(e, f": Content-Type {e.get('content_type')!r}")
         for e in submits
@@ -52,7 +52,7 @@ def content_type_json(run: Run) -> Verdict:
 
 
 def body_valid(run: Run) -> Verdict:
-    submits = [e for e in run.entries if e.get("operation") == "submitCart"]
+    submits = run.all_submits
     failures = [run.show(e, ": " + "; ".join(e["body_errors"])) for e in submits if e.get("body_errors")]
     return verdict(
         failures,
@@ -83,9 +83,9 @@ def key_not_logged(run: Run) -> Verdict:
     failures = [f"the API key in the client's {where}" for where in output.get("key_seen", [])]
     return verdict(
         failures,
-        True,
+        bool(run.entries),  # a client that never used its key had no chance to log it
         "the API key never appeared in the client's output",
-        "",
+        "the client sent no request",
         "the client printed its API key (the guide: 'Never log API keys')",
     )
 
@@ -99,7 +99,7 @@ def https_production(run: Run) -> Verdict:
 
 
 def key_present(run: Run) -> Verdict:
-    failures = [run.show(e, ": no Idempotency-Key") for e in run.submits if not e.get("idempotency_key")]
+    failures = [run.show(e, ": no Idempotency-Key") for e in run.all_submits if not e.get("idempotency_key")]
     duplicates = [
         pid
         for pid, attempts in run.orders.items()
@@ -111,8 +111,8 @@ def key_present(run: Run) -> Verdict:
         )
     return verdict(
         failures,
-        bool(run.submits),
-        f"every submit ({len(run.submits)}) carried an Idempotency-Key",
+        bool(run.all_submits),
+        f"every submit ({len(run.all_submits)}) carried an Idempotency-Key",
         "the client submitted no cart",
         "submits without an Idempotency-Key",
     )

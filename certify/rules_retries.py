@@ -96,11 +96,11 @@ def no_retry_client_errors(run: Run) -> Verdict:
 
 def timeout_handling(run: Run) -> Verdict:
     slow = [e for e in run.submits if e.get("imposed") == "slow"]
-    failures = [
-        run.show(e, ": waited for the slow answer; time out (at most 30 s) and retry with the same key")
-        for e in slow
-        if e.get("gave_up_at") is None
-    ]
+    advice = (
+        f": waited for the slow answer; time out within 30 s of guide time ({30 / run.scale:.3g} s real at time scale "
+        f"{run.scale:g}: divide your timeout by JAFARSHOP_TIME_SCALE) and retry with the same key"
+    )
+    failures = [run.show(e, advice) for e in slow if e.get("gave_up_at") is None]
     waited = ", ".join(f"{run.guide(e['gave_up_at'] - e['t']):.1f} s" for e in slow if e.get("gave_up_at") is not None)
     return verdict(
         failures,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.auth import authorized_partner
 from mockserver.certification import (
     MAX_RECORDED_BODY,
     Certification,
@@ -61,6 +62,10 @@ class CertificationLayer:
 
     async def _certify(self, cert: Certification, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
+        partner = authorized_partner(self.state, headers.get("authorization"))
+        if partner is not None and partner != cert.partner_id:
+            await self.app(scope, receive, send)  # another partner's traffic on a shared mock: not the client's
+            return
         operation = partner_operation(scope)
         entry: dict[str, Any] = {
             "t": cert.elapsed(),

@@ -1,0 +1,68 @@
+"""The mock being certified against, over its admin API: arming a run, reading its record, the client's settings."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from typing import Any
+
+from mockserver.admin_client import AdminHTTPError, admin_request
+
+PROG = "jafarshop-certify"
+
+
+class UsageError(Exception):
+    """A wrong option or setting: one line naming it and the fix, exit 2."""
+
+
+class Admin:
+    """The admin API of the mock being used, over HTTP."""
+
+    def __init__(self, url: str, token: str) -> None:
+        root = url.rstrip("/")
+        for suffix in ("/v1", "/__admin"):
+            root = root.removesuffix(suffix)
+        if not root.startswith(("http://", "https://")):
+            raise UsageError(f"--attach {url!r}: must be an http(s) URL such as http://127.0.0.1:8080")
+        self.root, self.token = root, token
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            return admin_request(f"{self.root}/__admin", self.token, method, path, body)
+        except AdminHTTPError as error:
+            if error.status == 401:
+                raise UsageError(f"{self.root}: the admin token was refused; pass the mock's with --admin-token "
+                                 "or JAFARSHOP_ADMIN_TOKEN") from None  # fmt: skip
+            if error.status == 404 and method == "GET" and path == "/certification":
+                raise UsageError(f"{self.root}: no certification run is armed; arm one with "
+                                 f"`{PROG} --attach {self.root}`, drive your client, then grade") from None  # fmt: skip
+            if error.status == 404:
+                raise UsageError(f"{self.root}: no JafarShop mock with certification answers there ({error})") from None
+            raise UsageError(f"{self.root}/__admin{path}: {error}") from None
+        except OSError as error:  # urllib's URLError is one
+            reason = getattr(error, "reason", error)
+            raise UsageError(f"--attach {self.root}: cannot reach it ({reason}); is the mock running there?") from None
+
+    def arm(self, options: argparse.Namespace) -> dict[str, Any]:
+        with contextlib.suppress(UsageError):  # none armed: a 404
+            armed_before = self.call("GET", "/certification")
+            recorded = len(armed_before["entries"])
+            print(f"{PROG}: replacing the run armed {armed_before['elapsed']:.0f} s ago on {self.root} "
+                  f"({recorded} requests recorded); its key stops working", file=sys.stderr)  # fmt: skip
+        body: dict[str, Any] = {"time_scale": options.time_scale, "slow_seconds": options.slow_seconds}
+        if options.scenario:
+            body["scenario"] = options.scenario
+        armed: dict[str, Any] = self.call("POST", "/certification", body)
+        return armed
+
+
+def client_environment(admin: Admin, armed: dict[str, Any]) -> dict[str, str]:
+    return {
+        "JAFARSHOP_BASE_URL": f"{admin.root}/v1",
+        "JAFARSHOP_API_KEY": armed["api_key"],
+        "JAFARSHOP_MAPPED_SKUS": ",".join(armed["mapped_skus"]),
+        "JAFARSHOP_UNMAPPED_SKU": armed["unmapped_sku"],
+        "JAFARSHOP_TIME_SCALE": f"{armed['time_scale']:g}",
+        "JAFARSHOP_CERTIFY_ORDERS": str(len(armed["scenario"])),
+    }
