@@ -1,5 +1,3 @@
-import sys
+from certify.cli import run
 
-from certify.cli import main
-
-sys.exit(main())
+run()

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import shlex
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from certify import report
 from certify.admin import PROG, Admin, UsageError, client_environment
@@ -96,12 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return grade_and_report(Admin(options.attach, options.admin_token), options, client=None)
         if options.attach:
             return attached(options, command)
-        code = standalone(options, command)
-        # The embedded server's Rust threads may still be winding down; exiting through interpreter finalisation
-        # can then abort the process (a granian panic), so leave at once, the reports already written and flushed.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        return standalone(options, command)
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return report.USAGE
@@ -126,10 +122,11 @@ def check_options(options: argparse.Namespace, command: list[str], action: str |
     grading_only = action is not None
     if not 1 <= options.time_scale <= 3600:
         raise UsageError(f"--time-scale {options.time_scale:g}: must be between 1 and 3600 (60 makes 5 minutes 5 s)")
-    if options.time_limit <= 0:
+    if not math.isfinite(options.time_limit) or options.time_limit <= 0:
         raise UsageError(f"--time-limit {options.time_limit:g}: must be a positive number of seconds")
-    if not 1 <= options.slow_seconds <= 3600:
-        raise UsageError(f"--slow-seconds {options.slow_seconds:g}: must be between 1 and 3600 (guide seconds)")
+    if not 31 <= options.slow_seconds <= 3600:
+        raise UsageError(f"--slow-seconds {options.slow_seconds:g}: must be between 31 and 3600 (guide seconds; a "
+                         "client may take up to 30 s to time out)")  # fmt: skip
     if options.scenario is not None:
         names = [name.strip() for name in options.scenario.split(",") if name.strip()]
         unknown = [name for name in names if name not in CONDITIONS]
@@ -185,18 +182,18 @@ def attached(options: argparse.Namespace, command: list[str]) -> int:
 
 def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str]) -> int:
     armed = admin.arm(options)
+    armed_at = time.monotonic()
     env = {**os.environ, **client_environment(admin, armed)}
     print(f"{PROG}: running `{shlex.join(command)}` against {admin.root}/v1 for at most {options.time_limit:g} s "
           f"(time scale {armed['time_scale']:g})", file=sys.stderr)  # fmt: skip
-    started = time.monotonic()
-    with client_output(Path(options.reports) / "certification-client.log", options.quiet) as (out, err):
-        try:
-            ran = run_client(command, env, options.time_limit, armed["api_key"], out, err)
-        except CannotStart as error:
-            raise UsageError(str(error)) from None
-    client = {"command": shlex.join(command), "end": ran.end, "seconds": round(time.monotonic() - started, 2),
-              "key_seen": ran.key_seen}  # fmt: skip
-    try:
+    try:  # the run is disarmed however this ends, Ctrl-C included
+        with client_output(Path(options.reports) / "certification-client.log", options.quiet) as (out, err):
+            try:
+                ran = run_client(command, env, options.time_limit, armed["api_key"], out, err)
+            except CannotStart as error:
+                raise UsageError(str(error)) from None
+        client = {"command": shlex.join(command), "end": ran.end, "seconds": round(ran.ended - armed_at, 2),
+                  "ended_at": ran.ended - armed_at, "key_seen": ran.key_seen}  # fmt: skip
         return grade_and_report(admin, options, client=client)
     finally:
         with contextlib.suppress(UsageError):
@@ -218,6 +215,7 @@ def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str
     record = admin.call("GET", "/certification")
     if client is not None:  # what the mock cannot see: the client's own output
         record["client_output"] = {"watched": True, "key_seen": client["key_seen"]}
+        record["client_ended_at"] = client["ended_at"]
     graded = grade(record)
     result = report.outcome(graded, lenient=options.lenient)
     entries = record.get("entries", [])
@@ -255,5 +253,15 @@ def hints(client: dict[str, Any] | None, options: argparse.Namespace) -> list[st
     return found
 
 
+def run() -> NoReturn:
+    """The console command: main(), then leave at once. The embedded server's Rust threads may still be winding
+    down, and leaving through interpreter finalisation can then abort the process (a granian panic); the reports
+    are written and the output flushed by then."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

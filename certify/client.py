@@ -9,6 +9,7 @@ import shlex
 import signal
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -23,6 +24,7 @@ class CannotStart(Exception):
 class ClientRun:
     end: str  # how it ended, in words
     key_seen: list[str] = field(default_factory=list)  # where its output showed the API key ("stdout line 3")
+    ended: float = 0.0  # time.monotonic() when it ended
 
 
 def run_client(
@@ -48,14 +50,14 @@ def run_client(
     try:
         end = f"exited {process.wait(timeout=limit)}"
     except subprocess.TimeoutExpired:
-        stop(process)
         end = f"stopped at the time limit ({limit:g} s)"
-    except KeyboardInterrupt:
+    finally:  # also on Ctrl-C; and what the client left running in the background goes too
+        ended = time.monotonic()
         stop(process)
-        raise
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     for pump in pumps:
-        pump.join(timeout=STOP_GRACE_SECONDS)
-    return ClientRun(end, seen)
+        pump.join(timeout=max(0.0, deadline - time.monotonic()))
+    return ClientRun(end, seen, ended)
 
 
 def _pump(source: IO[bytes] | None, sink: IO[bytes], name: str, key: bytes, seen: list[str]) -> None:
@@ -70,12 +72,11 @@ def _pump(source: IO[bytes] | None, sink: IO[bytes], name: str, key: bytes, seen
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the client's process group, SIGKILL if it is still there after a grace period."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=STOP_GRACE_SECONDS)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    """SIGTERM to the client's whole process group, then SIGKILL to what is left of it after a grace period."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=STOP_GRACE_SECONDS)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)  # children that ignored SIGTERM or outlived their parent
+    process.wait()

@@ -8,6 +8,7 @@ Times in the record are real seconds; the guide's intervals are compared on the 
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ TERMINAL_STATUSES = {"REJECTED", "CANCELLED", "DELIVERED"}
 # The guide's Retry Strategy: "Wait: 1s, 2s, 4s"; Polling Recommendations: the least time between two reads.
 BACKOFF_SECONDS = (1.0, 2.0, 4.0)
 MAX_RETRIES = 3
+MAX_TIMEOUT_SECONDS = 30.0  # the kit's decision where the guide says only "implement proper timeout handling"
 POLL_INTERVAL_SECONDS = {"PENDING_CONFIRMATION": 5 * 60.0, "CONFIRMED": 15 * 60.0, "SHIPPED": 24 * 3600.0}
 TIMING_TOLERANCE = 0.9  # a wait counts when it is at least 90% of the guide's (timers and scheduling are not exact)
 SETTLE_SECONDS = 10.0  # guide seconds: a failure this close to the end of the run left the client no time to retry
@@ -51,8 +53,9 @@ class Run:
     def __init__(self, record: Record) -> None:
         self.record = record
         self.scale = float(record.get("time_scale", 1.0))
-        self.end = float(record.get("elapsed", 0.0))
-        self.entries: list[Entry] = sorted(record.get("entries", []), key=lambda entry: entry["seq"])
+        # The end of the client's run: when it stopped (certify knows), else when the record was read.
+        self.end = min(float(record.get("elapsed", 0.0)), float(record.get("client_ended_at") or math.inf))
+        self.entries: list[Entry] = sorted((_normalised(e) for e in record.get("entries", [])), key=lambda e: e["seq"])
         # Every entry is the client's (the mock records no other partner's traffic); `mine` authenticated as it.
         self.all_submits = [entry for entry in self.entries if entry.get("operation") == "submitCart"]
         self.mine = [entry for entry in self.entries if entry.get("auth") == "ok"]
@@ -68,10 +71,11 @@ class Run:
 
     def show(self, entry: Entry, note: str = "") -> str:
         """One entry as evidence: number, time (guide and real), request, answer, the imposed condition."""
-        what = f"{entry['method']} {entry['path']}"
+        what = _printable(f"{entry['method']} {entry['path']}")
         if entry.get("operation") == "submitCart":
             key = entry.get("idempotency_key")
-            what += f" {entry.get('partner_order_id') or '(no partner_order_id)'} key={short(key) if key else 'none'}"
+            pid = entry.get("partner_order_id") or "(no partner_order_id)"
+            what += _printable(f" {pid} key={short(key) if key else 'none'}")
         answer = "dropped" if not entry.get("answered") and entry.get("gave_up_at") is None else entry.get("status")
         if entry.get("gave_up_at") is not None:
             answer = f"client hung up after {self.guide(entry['gave_up_at'] - entry['t']):.0f} s"
@@ -82,6 +86,20 @@ class Run:
 
     def when(self, t: float) -> str:
         return f"+{duration(self.guide(t))} ({t:.2f} s real)"
+
+
+def _normalised(entry: Entry) -> Entry:
+    """Order ids compared as the API compares them: without regard to case."""
+    found = dict(entry)
+    for name in ("order_id", "supplier_order_id"):
+        if isinstance(found.get(name), str):
+            found[name] = found[name].lower()
+    return found
+
+
+def _printable(text: str) -> str:
+    """The client's own strings in evidence, with control characters (no valid XML, new Markdown lines) shown as ?."""
+    return "".join(char if char.isprintable() else "?" for char in text)
 
 
 def short(key: str) -> str:

@@ -25,11 +25,12 @@ def auth_bearer(run: Run) -> Verdict:
         "malformed": "extra white space around or inside the key",
         "wrong-key": "a key that is no partner's (not the one it was given)",
     }
-    failures = [run.show(e, f": {wrong.get(e['auth'], e['auth'])}") for e in run.entries if e.get("auth") != "ok"]
+    calls = [e for e in run.entries if e.get("operation")]  # the API's operations (not its spec, not OPTIONS)
+    failures = [run.show(e, f": {wrong.get(e['auth'], e['auth'])}") for e in calls if e.get("auth") != "ok"]
     return verdict(
         failures,
-        bool(run.entries),
-        f"every request ({len(run.entries)}) sent `Authorization: Bearer <key>`",
+        bool(calls),
+        f"every API call ({len(calls)}) sent `Authorization: Bearer <key>`",
         "the client sent no request",
         "requests without `Authorization: Bearer <its key>` as the guide shows it",
     )

@@ -76,6 +76,7 @@ class Certification:
     _slots: dict[str, int] = field(default_factory=dict)
     _attempts: dict[str, int] = field(default_factory=dict)
     _scheduled: set[str] = field(default_factory=set)
+    _arrivals: int = 0
 
     def elapsed(self) -> float:
         return round(time.monotonic() - self.started, 4)
@@ -103,11 +104,15 @@ class Certification:
         scale = 60 / self.time_scale
         return [(created_at + timedelta(seconds=LIFECYCLE_MINUTES[name] * scale), status) for name, status in steps]
 
+    def arrival(self) -> int:
+        """The number of a request, in the order requests arrived (answers may finish in another order)."""
+        self._arrivals += 1
+        return self._arrivals
+
     def record(self, entry: dict[str, Any]) -> None:
         if len(self.entries) >= MAX_ENTRIES:
             self.dropped_entries += 1
             return
-        entry["seq"] = len(self.entries) + 1
         self.entries.append(entry)
 
     def as_started(self) -> dict[str, Any]:

@@ -18,11 +18,11 @@ from mockserver.certification import (
     classify_authorization,
     decide,
 )
-from mockserver.domain import IdempotencyConflict, payload_fingerprint
+from mockserver.domain import BadRequest, IdempotencyConflict, payload_fingerprint
 from mockserver.errors import send_answer, send_envelope
 from mockserver.faults import drop_connection
 from mockserver.journal import FAULT_KEY
-from mockserver.json_body import read_body, replaying
+from mockserver.json_body import parse_json_body_off_loop, read_body, replaying
 from mockserver.routes import is_partner_call, partner_operation
 from mockserver.schema_check import first_errors, submit_body_check, submit_body_schema
 from mockserver.spec import PARTNER_SPEC
@@ -68,6 +68,7 @@ class CertificationLayer:
             return
         operation = partner_operation(scope)
         entry: dict[str, Any] = {
+            "seq": cert.arrival(),
             "t": cert.elapsed(),
             "method": scope["method"],
             "path": scope["path"],
@@ -107,10 +108,13 @@ class CertificationLayer:
 
     async def _read_submit(self, receive: Receive, entry: dict[str, Any]) -> Receive:
         read = await read_body(receive, MAX_RECORDED_BODY)
-        try:
-            body = json.loads(read.raw) if read.complete else None
-        except ValueError:
-            body = None
+        body, problem = None, "the body was not read whole"
+        if read.complete:
+            try:  # parsed as strictly as the API parses it: NaN, duplicate keys, UTF-16 are a 400
+                body = await parse_json_body_off_loop(read.raw)
+                problem = "the body is not a JSON object"
+            except BadRequest as error:
+                problem = str(error.details)
         if isinstance(body, dict):
             pid = body.get("partner_order_id")
             entry["partner_order_id"] = pid if isinstance(pid, str) and pid else None
@@ -119,7 +123,7 @@ class CertificationLayer:
                 self._rules = _BodyRules()
             entry["body_errors"] = await asyncio.to_thread(self._rules.errors, body)
         else:
-            entry.update(partner_order_id=None, body_hash=None, body_errors=["the body is not a JSON object"])
+            entry.update(partner_order_id=None, body_hash=None, body_errors=[problem])
         return replaying(read.messages, receive)
 
     def _finish(self, cert: Certification, entry: dict[str, Any], answer: _Answer) -> None:
@@ -132,7 +136,7 @@ class CertificationLayer:
                 entry["supplier_order_id"] = body["supplier_order_id"]
             if isinstance(body.get("status"), str):
                 entry["order_status"] = body["status"]
-        self.state.record_certified(entry)
+        self.state.record_certified(cert, entry)
 
 
 class _Answer:
@@ -177,7 +181,9 @@ class _Answer:
     async def drop(self) -> None:
         """Start the held answer and stop half-way, as a crashed upstream would."""
         body = bytes(self._body)
-        await drop_connection(self._send, declared=max(len(body), 2), partial=body[: len(body) // 2])
+        await drop_connection(
+            self._send, status=self.status, declared=max(len(body), 2), partial=body[: len(body) // 2]
+        )
 
     async def slowly(self, receive: Receive, delay: float, cert: Certification) -> float | None:
         """Send the held answer after `delay` seconds; the time the client hung up, if it did before that."""

@@ -75,9 +75,13 @@ class FaultStore:
         return iter(list(self._faults))
 
 
-async def drop_connection(send: Send, declared: int = 64, partial: bytes = b'{"supplier_order_') -> None:
+async def drop_connection(
+    send: Send, status: int = 200, declared: int = 64, partial: bytes = b'{"supplier_order_'
+) -> None:
     """Start an answer and stop half-way: the server closes the connection, as a crashed upstream would."""
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", str(declared).encode())]})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": [(b"content-length", str(declared).encode())]}
+    )
     await send({"type": "http.response.body", "body": partial, "more_body": True})
 
 

@@ -52,13 +52,13 @@ class RouteTable:
     def operation(self, method: str, path: str) -> str | None:
         """The operationId of the route a request is for, if any."""
         for route in self.routes:
-            if route.method == method and route.pattern.match(path):
+            if route.method == method and route.pattern.fullmatch(path):
                 return route.operation_id
         return None
 
     def allowed(self, path: str) -> set[str]:
         """The methods documented for a path (for the Allow header of a 405)."""
-        return {route.method for route in self.routes if route.pattern.match(path)}
+        return {route.method for route in self.routes if route.pattern.fullmatch(path)}
 
 
 @functools.cache

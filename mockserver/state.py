@@ -266,11 +266,11 @@ class MockState:
                 raise NotFound("no certification is armed; start one with POST /__admin/certification")
             return self.certification.as_record()
 
-    def record_certified(self, entry: dict[str, Any]) -> None:
-        """Record a request of the armed run; an order it sees created for the first time gets its scaled lifecycle."""
+    def record_certified(self, run: Certification, entry: dict[str, Any]) -> None:
+        """Record a request of `run`, if it is still the armed run (a request that outlived its run is dropped); an
+        order it sees created for the first time gets its scaled lifecycle."""
         with self.lock:
-            run = self.certification
-            if run is None:
+            if self.certification is not run:
                 return
             order_id = entry.get("supplier_order_id")
             order = self.orders.get(order_id) if order_id and run.first_sight(order_id) else None

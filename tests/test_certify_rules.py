@@ -98,7 +98,48 @@ def test_reading_a_rejected_order_again_fails_and_an_unknown_id_fails() -> None:
     entries = [submit(1, 0, "P1"), read(2, 6, "id-P1", "REJECTED"), read(3, 12, "id-P1", "REJECTED")]
     result = verdicts(entries)
     assert result["poll-stop-terminal"] == FAIL and result["poll-cadence"] == PASS
-    assert verdicts([submit(1, 0, "P1"), read(2, 6, "id-other", "PENDING_CONFIRMATION")])["poll-returned-id"] == FAIL
+    unknown = {**read(2, 6, "id-other", "PENDING_CONFIRMATION"), "status": 404, "order_status": None}
+    assert verdicts([submit(1, 0, "P1"), unknown])["poll-returned-id"] == FAIL
+    upper = read(2, 6, "ID-P1", "PENDING_CONFIRMATION")  # ids are compared as the API compares them
+    assert verdicts([submit(1, 0, "P1"), upper])["poll-returned-id"] == PASS
+
+
+def test_the_first_read_is_not_timed_against_the_submit() -> None:
+    """A job that reads every pending order on one 5-minute tick reads a new order soon after it was made."""
+    entries = [submit(1, 0, "P1"), read(2, 0.2, "id-P1", "PENDING_CONFIRMATION")]
+    entries.append(read(3, 0.2 + 5.0, "id-P1", "PENDING_CONFIRMATION"))
+    assert verdicts(entries)["poll-cadence"] == PASS
+
+
+@pytest.mark.parametrize(
+    ("gave_up_after", "retry_at", "verdict"),
+    [(30.0, None, PASS), (45.0, None, FAIL), (None, 30.5, PASS), (None, None, FAIL)],
+    ids=["hung-up-at-30-s", "hung-up-at-45-s", "retried-without-hanging-up", "waited"],
+)
+def test_a_slow_answer_is_given_up_within_30_s_of_guide_time(
+    gave_up_after: float | None, retry_at: float | None, verdict: str
+) -> None:
+    slow = submit(
+        1, 0, "P6", imposed="slow", t_answer=1.0, gave_up_at=None if gave_up_after is None else gave_up_after / 60
+    )
+    entries = [slow] + ([submit(2, retry_at / 60, "P6")] if retry_at else [])
+    assert verdicts(entries)["timeout-handling"] == verdict
+
+
+def test_a_client_error_resent_with_a_fixed_content_type_is_not_a_retry() -> None:
+    refused = submit(1, 0, "P1", status=415, content_type="text/plain")
+    assert verdicts([refused, submit(2, 1, "P1")])["no-retry-client-errors"] == PASS
+    assert verdicts([refused, submit(2, 1, "P1", content_type="text/plain")])["no-retry-client-errors"] == FAIL
+
+
+def test_only_the_apis_operations_are_graded_for_their_authorization() -> None:
+    spec_read = {
+        **read(2, 1, "x", "PENDING_CONFIRMATION"),
+        "operation": None,
+        "auth": "missing",
+        "path": "/v1/openapi.json",
+    }
+    assert verdicts([submit(1, 0, "P1"), spec_read])["auth-bearer"] == PASS
 
 
 def test_a_204_resubmitted_fails_and_a_422_resent_unchanged_fails() -> None:

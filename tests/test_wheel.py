@@ -87,7 +87,7 @@ def test_the_wheel_carries_the_specs_fixtures_carts_and_the_suites_pytest_ini(in
         scripts = wheel.read(entry_points).decode()
     assert "jafarshop-mock = mockserver.cli:main" in scripts
     assert "jafarshop-contract = contract_tests.runner:main" in scripts
-    assert "jafarshop-certify = certify.cli:main" in scripts
+    assert "jafarshop-certify = certify.cli:run" in scripts
     with tarfile.open(installed.sdist) as sdist:
         members = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     assert {*DATA, "setup.py", "MANIFEST.in", "contract_tests/pytest.ini"} <= members
