@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.auth import bearer_token
 from mockserver.domain import Conflict, Status, ValidationFailed
-from mockserver.media_types import parse_media_type
 
 if TYPE_CHECKING:
     from mockserver.stores import Partners
@@ -197,8 +196,3 @@ def classify_authorization(value: str | None, api_key: str) -> str:
     if value != f"{value[:6]} {token}":
         return "malformed"
     return "ok" if token == api_key else "wrong-key"
-
-
-def is_json_content_type(value: str | None) -> bool:
-    parsed = parse_media_type(value or "")
-    return parsed is not None and parsed[0] == "application/json"

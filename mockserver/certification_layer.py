@@ -24,7 +24,7 @@ from mockserver.faults import drop_connection
 from mockserver.journal import FAULT_KEY
 from mockserver.json_body import parse_json_body_off_loop, read_body, replaying
 from mockserver.routes import is_partner_call, partner_operation
-from mockserver.schema_check import first_errors, submit_body_check, submit_body_schema
+from mockserver.schema_check import schema_errors, submit_body_schema
 from mockserver.spec import PARTNER_SPEC
 
 if TYPE_CHECKING:
@@ -33,25 +33,11 @@ if TYPE_CHECKING:
 _ENVELOPES = {409: IdempotencyConflict.error}  # the other statuses' messages are the API's own (errors.MESSAGES)
 
 
-class _BodyRules:
-    """The spec's cart schema: a fast yes/no check, and the reference validator's first errors when it says no."""
-
-    def __init__(self) -> None:
-        self.check = submit_body_check(PARTNER_SPEC)
-        self.schema = submit_body_schema(PARTNER_SPEC)
-
-    def errors(self, body: Any) -> list[str]:
-        if self.check is not None and self.check(body):
-            return []
-        return first_errors(self.schema, body, limit=3)[0]
-
-
 class CertificationLayer:
     """Records partner requests and imposes the scenario while a certification is armed; steps aside otherwise."""
 
     def __init__(self, app: ASGIApp, state: MockState) -> None:
         self.app, self.state = app, state
-        self._rules: _BodyRules | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         certification = self.state.certification
@@ -119,9 +105,8 @@ class CertificationLayer:
             pid = body.get("partner_order_id")
             entry["partner_order_id"] = pid if isinstance(pid, str) and pid else None
             entry["body_hash"] = payload_fingerprint(body)[:16]
-            if self._rules is None:
-                self._rules = _BodyRules()
-            entry["body_errors"] = await asyncio.to_thread(self._rules.errors, body)
+            schema = submit_body_schema(PARTNER_SPEC)
+            entry["body_errors"] = await asyncio.to_thread(schema_errors, schema, body, 3)
         else:
             entry.update(partner_order_id=None, body_hash=None, body_errors=[problem])
         return replaying(read.messages, receive)

@@ -47,6 +47,12 @@ def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def is_json_content_type(value: str | None) -> bool:
+    """Whether a Content-Type says application/json, whatever its parameters."""
+    parsed = parse_media_type(value or "")
+    return parsed is not None and parsed[0] == "application/json"
+
+
 class RequireContentType:
     """A request with a body must name its media type (stock connexion guesses JSON, then fails), in any case;
     a read's body is ignored.
