@@ -48,6 +48,20 @@ RULES = (
     Rule("order-created-pending", "a cart with a mapped SKU creates a PENDING_CONFIRMATION order that reads back",
          "How It Works; Submit Cart", ("test_cart_with_mapped_sku_creates_pending_order_that_reads_back_unchanged",
                                        "test_non_ascii_text_is_accepted_and_reads_back_unchanged")),
+    Rule("stored-exactly", "what a store sends reads back exactly, up to the largest sizes a target must accept: "
+         "hundreds of lines, long text in any script and emoji, three-decimal amounts, ids from other systems",
+         "Submit Cart; Field Reference; Idempotency",
+         ("test_the_largest_cart_a_store_sends_reads_back_exactly_and_replays",
+          "test_cart_with_mapped_sku_creates_pending_order_that_reads_back_unchanged")),
+    Rule("times-utc", "an order reports when it was created, in UTC (and, with the supplier's side, when it changed)",
+         "Get Order Status", ("test_an_order_reports_when_it_was_created_in_utc",)),
+    Rule("id-spellings", "a spelling of an order id a target accepts reads that order, and is 403 for another "
+         "partner", "Get Order Status; 403 Forbidden",
+         ("test_each_spelling_of_an_order_id_reads_that_order_or_none",
+          "test_each_spelling_of_an_order_id_is_403_for_another_partner")),
+    Rule("key-spellings", "a spelling of an Idempotency-Key a target takes as the key keeps replay and 409",
+         "Idempotency",
+         ("test_each_spelling_of_an_idempotency_key_conflicts_or_is_new_never_replays_another_payload",)),
     Rule("mixed-cart", "a mixed cart keeps both kinds of items, is_supplier_item exactly on mapped ones",
          "Mixed Carts; SKU Mapping", ("test_mixed_cart_keeps_both_kinds_of_items",)),
     Rule("unmapped-cart-204", "a cart with no mapped SKU is 204 with no body and creates no order",
@@ -83,8 +97,9 @@ RULES = (
     Rule("lifecycle-observed", "an order read over time has a documented status and only moves forward",
          "Order Lifecycle; Status Transitions",
          ("test_order_observed_over_time_moves_only_along_documented_transitions",)),
-    Rule("lifecycle-transitions", "every documented transition reads back with its status fields; others change "
-         "nothing", "Order Lifecycle; Status Transitions", ("test_every_documented_transition_reads_back",), SUPPLIER),
+    Rule("lifecycle-transitions", "every documented transition reads back with its status fields and its time (UTC); "
+         "others change nothing", "Order Lifecycle; Status Transitions",
+         ("test_every_documented_transition_reads_back",), SUPPLIER),
     Rule("spec-conformance", "statuses, bodies and headers as the OpenAPI contract documents, for any input",
          "API Endpoints; Field Reference", ("test_api_conforms_to_the_spec",
                                             "test_api_conforms_to_the_spec_at_its_boundaries", "TestStatefulWorkflow",

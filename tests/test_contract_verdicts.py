@@ -327,3 +327,18 @@ def test_every_contract_test_counts_for_a_rule_of_the_guide() -> None:
     counted = {test for rule in RULES for test in rule.tests}
     assert tests - counted == set(), "contract tests that no rule of contract_tests/coverage.py counts"
     assert {t for t in counted if t.startswith("test_")} - tests == set(), "rules that name tests which do not exist"
+
+
+def test_without_the_contract_extra_the_command_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The base install has the command but not hypothesis and schemathesis: one line naming the extra, exit 2."""
+    import importlib.util
+
+    from contract_tests import runner
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "hypothesis" else real(name))
+    assert runner.main([]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "hypothesis is not installed" in line and "pip install 'jafarshop-contract-kit[contract]'" in line
