@@ -6,7 +6,6 @@ spellings break ownership or idempotency. Each is caught only by the test of its
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,9 +19,9 @@ from mockserver.state import SubmitOutcome
 from mockserver.stores import IdempotencyRecord, IdempotencyStore, OrderStore
 from tests.broken_targets.asgi import (
     RewriteResponses,
-    header,
+    canonical_json,
     is_order_read,
-    is_partner_api,
+    keyed_submit,
     mock_with_requests,
     read_all,
     replay,
@@ -91,17 +90,13 @@ class ComparesFirst64KiB:
         self.first: dict[tuple[str, str], tuple[str, bytes]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key, authorization = header(scope, b"idempotency-key"), header(scope, b"authorization")
-        if not (is_partner_api(scope) and scope["method"] == "POST" and key and authorization):
+        keyed = keyed_submit(scope)
+        if keyed is None:
             await self.app(scope, receive, send)
             return
         raw = await read_all(receive)
-        try:
-            canonical = json.dumps(json.loads(raw), sort_keys=True, ensure_ascii=False).encode()
-        except (ValueError, RecursionError):
-            canonical = raw
-        head = hashlib.sha256(canonical[: self.HEAD]).hexdigest()
-        seen = self.first.setdefault((authorization, key), (head, raw))
+        head = hashlib.sha256(canonical_json(raw)[: self.HEAD]).hexdigest()
+        seen = self.first.setdefault(keyed, (head, raw))
         if seen[0] == head:
             raw = seen[1]
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
