@@ -56,6 +56,20 @@ class Admin:
         armed: dict[str, Any] = self.call("POST", "/certification", body)
         return armed
 
+    def stop(self) -> str:
+        """End the armed run; what was stopped, in words (or that none was armed)."""
+        try:
+            armed = self.call("GET", "/certification")
+        except UsageError:  # a 404: none armed; a refused token or no mock is raised again by the DELETE
+            armed = None
+        self.call("DELETE", "/certification")
+        if armed is None:
+            return f"no certification run was armed on {self.root}: nothing to stop"
+        orders = len({e.get("partner_order_id") for e in armed["entries"] if e.get("partner_order_id")})
+        return (f"stopped the certification run armed {armed['elapsed']:.0f} s ago on {self.root} (partner "
+                f"{armed['partner_id']}, {len(armed['entries'])} requests recorded, {orders} partner orders); its "
+                "record is gone and its requests are no longer shaped by the scenario")  # fmt: skip
+
 
 def client_environment(admin: Admin, armed: dict[str, Any]) -> dict[str, str]:
     return {

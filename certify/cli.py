@@ -31,11 +31,18 @@ from typing import IO, Any, NoReturn
 from certify import report
 from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
+from certify.record import BACKOFF_SECONDS, Record
 from certify.rules import grade
 from mockserver.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.state import DEFAULT_ADMIN_TOKEN
 
 DEFAULT_TIME_LIMIT = 60.0
+
+
+def _backoff_at(scale: float) -> str:
+    """The guide's retry waits, and what they are at `scale`: "1, 2, 4 s are 17, 33, 67 ms"."""
+    waits = ", ".join(f"{wait:g}" for wait in BACKOFF_SECONDS)
+    return f"{waits} s are {', '.join(f'{wait / scale * 1000:.0f}' for wait in BACKOFF_SECONDS)} ms"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, metavar="N",
                    help=f"how much faster than the guide the clock runs (default {DEFAULT_TIME_SCALE:g}: '5 minutes' "
-                   "is 5 s, the retry waits 1, 2, 4 s are 17, 33, 67 ms)")  # fmt: skip
+                   f"is 5 s, the retry waits {_backoff_at(DEFAULT_TIME_SCALE)})")  # fmt: skip
     p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                    help=f"stop the client after this many real seconds (default {DEFAULT_TIME_LIMIT:g})")  # fmt: skip
     p.add_argument("--scenario", metavar="LIST",
@@ -89,9 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         check_options(options, command, action)
         if action == "stop":
-            admin = Admin(options.attach, options.admin_token)
-            admin.call("DELETE", "/certification")
-            print(f"{PROG}: no certification run is armed on {admin.root} any more")
+            print(f"{PROG}: {Admin(options.attach, options.admin_token).stop()}")
             return report.CERTIFIED
         if grading_only:
             return grade_and_report(Admin(options.attach, options.admin_token), options, client=None)
@@ -212,10 +217,11 @@ def client_output(log: Path, quiet: bool) -> Iterator[tuple[IO[bytes], IO[bytes]
 
 
 def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str, Any] | None) -> int:
-    record = admin.call("GET", "/certification")
+    record: Record = admin.call("GET", "/certification")
     if client is not None:  # what the mock cannot see: the client's own output
         record["client_output"] = {"watched": True, "key_seen": client["key_seen"]}
         record["client_ended_at"] = client["ended_at"]
+        record["client_end"] = client["end"]
     graded = grade(record)
     result = report.outcome(graded, lenient=options.lenient)
     entries = record.get("entries", [])

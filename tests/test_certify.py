@@ -73,6 +73,9 @@ def test_attach_arms_a_running_mock_and_report_grades_it(tmp_path: Path) -> None
         graded = certify("report", "--attach", base, "--reports", str(tmp_path))
         stopped = certify("stop", "--attach", base)
         assert stopped.returncode == CERTIFIED and admin_call(base, "GET", "/__admin/certification")[0] == 404
+        assert "stopped the certification run armed" in stopped.stdout and "2 partner orders" in stopped.stdout
+        again = certify("stop", "--attach", base)
+        assert again.returncode == CERTIFIED and "nothing to stop" in again.stdout
     assert graded.returncode == INCOMPLETE, graded.stdout  # nothing failed; no retry was ever needed
     rules = {rule["id"]: rule for rule in json.loads((tmp_path / "certification.json").read_text())["rules"]}
     assert rules["idempotency-key-unique"]["verdict"] == PASS
@@ -117,7 +120,8 @@ def guide_python_example(directory: Path) -> list[str]:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, dict[str, Any], str]]:
     """Every certification this module checks, run at once: name -> (exit code, certification.json, output)."""
     base = tmp_path_factory.mktemp("certify")
-    clients: dict[str, list[str]] = {"guide-client": PYTHON_CLIENT, "guide-example": guide_python_example(base)}
+    clients: dict[str, list[str]] = {"guide-client": PYTHON_CLIENT, "guide-example": guide_python_example(base),
+                                     "crashes-on-drop": [*PYTHON_CLIENT, "--crash-on-drop"]}  # fmt: skip
     clients |= {f"breaks-{rule}": [*PYTHON_CLIENT, "--break", rule] for rule in BREAKS}
     if shutil.which("node"):
         clients["node-client"] = ["node", str(CLIENTS / "guide_client.mjs")]
@@ -168,6 +172,17 @@ def test_the_guides_own_python_example_is_graded_honestly(runs: dict[str, Any]) 
     assert verdicts["idempotency-key-unique"] == NOT_EXERCISED and verdicts["poll-cadence"] == NOT_EXERCISED
 
 
+@pytest.mark.slow
+def test_a_client_that_crashes_on_the_dropped_connection_fails_retry_transient(runs: dict[str, Any]) -> None:
+    """It raises http.client.IncompleteRead on the 5th order's dropped answer: the rule it broke fails, exit 1."""
+    code, scorecard, output = runs["crashes-on-drop"]
+    assert code == FAILED and failed(scorecard) == ["retry-transient"], output
+    [evidence] = next(rule for rule in scorecard["rules"] if rule["id"] == "retry-transient")["evidence"]
+    assert "-> dropped [drop-after-create, attempt 1]: never retried; the client exited 1," in evidence
+    verdicts = {rule["id"]: rule["verdict"] for rule in scorecard["rules"]}
+    assert verdicts["no-content-handled"] == verdicts["timeout-handling"] == NOT_EXERCISED  # never got that far
+
+
 # --- the admin operations behind it ------------------------------------------------------------------------------
 
 
@@ -179,7 +194,7 @@ def admin_call(base: str, method: str, path: str, body: Any = None) -> tuple[int
         return error.status, json.loads(error.text or "null")
 
 
-def test_certification_admin_operations_never_take_a_partners_key_nor_show_one() -> None:
+def test_certification_admin_operations_never_take_a_partners_key_and_give_back_their_own() -> None:
     with background(create_app()) as base:
         assert admin_call(base, "GET", "/__admin/certification")[0] == 404
         code, taken = admin_call(base, "POST", "/__admin/certification", {"partner_id": "partner-a"})
@@ -191,6 +206,11 @@ def test_certification_admin_operations_never_take_a_partners_key_nor_show_one()
         again = admin_call(base, "POST", "/__admin/certification", {})[1]  # a new run re-keys its own partner
         assert again["api_key"] != armed["api_key"]
         code, record = admin_call(base, "GET", "/__admin/certification")
-        assert code == 200 and record["entries"] == [] and again["api_key"] not in json.dumps(record)
+        assert code == 200 and record["entries"] == []
+        assert record["api_key"] == again["api_key"]  # a lost terminal need not mean arming again
+        headers = {"Authorization": f"Bearer {again['api_key']}", "Idempotency-Key": "k-1"}
+        submitted = raw_post_json(f"{base}/v1/carts/submit", load_cart("guide-mixed-cart"), headers)
+        entries = admin_call(base, "GET", "/__admin/certification")[1]["entries"]
+        assert submitted == 200 and len(entries) == 1 and again["api_key"] not in json.dumps(entries)
         assert admin_call(base, "DELETE", "/__admin/certification") == (200, None)
         assert admin_call(base, "GET", "/__admin/certification")[0] == 404
