@@ -19,7 +19,8 @@ from certify.rules import FAIL, NOT_EXERCISED, PASS, RULES
 from mockserver.admin_client import AdminHTTPError, admin_request
 from mockserver.app import create_app
 from mockserver.server import background
-from tests.helpers import GUIDE_URL, KEY_A, ROOT, guide_block, load_cart
+from tests.certify_clients import guide_examples
+from tests.helpers import KEY_A, ROOT, load_cart
 
 CERTIFY = [sys.executable, "-m", "certify"]
 CLIENTS = ROOT / "tests" / "certify_clients"
@@ -108,27 +109,36 @@ def raw_post_json(url: str, body: Any, headers: dict[str, str]) -> int:
 # --- whole runs, in parallel: about 30 s each at the default time scale --------------------------------------------
 
 
-def guide_python_example(directory: Path) -> list[str]:
-    """The guide's Python example as printed, but for the base URL, which it takes from the environment."""
-    block = guide_block("### Python", "python")
-    script = directory / "guide_example.py"
-    script.write_text(block.replace(f"'{GUIDE_URL}'", "os.environ['JAFARSHOP_BASE_URL']"), encoding="utf-8")
-    return [sys.executable, str(script)]
+# The guide's examples graded here (the others: docs/certification.md), and the scenario each meets.
+GUIDE_EXAMPLES = {"python": [], "php": ["--scenario", "drop-after-create"], "javascript-best-practices": []}
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, dict[str, Any], str]]:
+def guide_commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str] | str]:
+    """The guide's examples as commands (or why one cannot run here), each as printed but for base URL and key."""
+    return guide_examples.commands(tmp_path_factory.mktemp("guide"), tuple(GUIDE_EXAMPLES))
+
+
+@pytest.fixture(scope="module")
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, guide_commands: dict[str, list[str] | str]
+) -> dict[str, tuple[int, dict[str, Any], str]]:
     """Every certification this module checks, run at once: name -> (exit code, certification.json, output)."""
     base = tmp_path_factory.mktemp("certify")
-    clients: dict[str, list[str]] = {"guide-client": PYTHON_CLIENT, "guide-example": guide_python_example(base),
-                                     "crashes-on-drop": [*PYTHON_CLIENT, "--crash-on-drop"]}  # fmt: skip
+    clients: dict[str, list[str]] = {
+        "guide-client": PYTHON_CLIENT,
+        "crashes-on-drop": [*PYTHON_CLIENT, "--crash-on-drop"],
+    }
     clients |= {f"breaks-{rule}": [*PYTHON_CLIENT, "--break", rule] for rule in BREAKS}
     if shutil.which("node"):
         clients["node-client"] = ["node", str(CLIENTS / "guide_client.mjs")]
+    options = {f"guide-{name}": scenario for name, scenario in GUIDE_EXAMPLES.items()}
+    clients |= {f"guide-{name}": command for name, command in guide_commands.items() if not isinstance(command, str)}
 
     def one(name: str) -> tuple[int, dict[str, Any], str]:
         reports = base / name
-        result = certify("--reports", str(reports), "--quiet", "--time-limit", "45", "--", *clients[name], timeout=120)
+        limit = ["--time-limit", "45", *options.get(name, [])]
+        result = certify("--reports", str(reports), "--quiet", *limit, "--", *clients[name], timeout=120)
         scorecard = json.loads((reports / "certification.json").read_text()) if result.returncode != USAGE else {}
         return result.returncode, scorecard, result.stdout + result.stderr
 
@@ -164,7 +174,7 @@ def test_a_client_that_breaks_one_rule_fails_exactly_that_rule(runs: dict[str, A
 @pytest.mark.slow
 def test_the_guides_own_python_example_is_graded_honestly(runs: dict[str, Any]) -> None:
     """It submits one order with a fresh key and never retries nor polls: nothing fails, most is not exercised."""
-    code, scorecard, output = runs["guide-example"]
+    code, scorecard, output = runs["guide-python"]
     verdicts = {rule["id"]: rule["verdict"] for rule in scorecard["rules"]}
     assert code == INCOMPLETE, output
     assert failed(scorecard) == [], output
@@ -181,6 +191,39 @@ def test_a_client_that_crashes_on_the_dropped_connection_fails_retry_transient(r
     assert "-> dropped [drop-after-create, attempt 1]: never retried; the client exited 1," in evidence
     verdicts = {rule["id"]: rule["verdict"] for rule in scorecard["rules"]}
     assert verdicts["no-content-handled"] == verdicts["timeout-handling"] == NOT_EXERCISED  # never got that far
+
+
+def guide_run(runs: dict[str, Any], guide_commands: dict[str, list[str] | str], name: str) -> Any:
+    if isinstance(guide_commands[name], str):
+        pytest.skip(str(guide_commands[name]))
+    return runs[f"guide-{name}"]
+
+
+@pytest.mark.slow
+def test_the_guides_php_example_meeting_a_dropped_connection_fails_retry_transient(
+    runs: dict[str, Any], guide_commands: dict[str, list[str] | str]
+) -> None:
+    """It catches the curl error, prints it and exits 0: still the dropped submit was never retried."""
+    code, scorecard, output = guide_run(runs, guide_commands, "php")
+    assert code == FAILED and failed(scorecard) == ["retry-transient"], output
+    [evidence] = next(rule for rule in scorecard["rules"] if rule["id"] == "retry-transient")["evidence"]
+    assert "-> dropped [drop-after-create, attempt 1]: never retried; the client exited 0," in evidence
+
+
+@pytest.mark.slow
+def test_the_guides_javascript_best_practices_fall_into_the_guides_own_traps(
+    runs: dict[str, Any], guide_commands: dict[str, list[str] | str]
+) -> None:
+    """submitOrder, submitWithRetry and pollOrderStatus as printed: a new key on every retry, sleeps of 1, 2 ms,
+    2 retries, no timeout, polls every 5 min after CONFIRMED, and the error object (with its key) printed."""
+    code, scorecard, output = guide_run(runs, guide_commands, "javascript-best-practices")
+    assert code == FAILED, output
+    assert set(failed(scorecard)) == {"idempotency-retry-same", "key-not-logged", "conflict-new-key", "retry-transient",
+                                      "retry-backoff", "timeout-handling", "poll-cadence"}, output  # fmt: skip
+    rules = {rule["id"]: rule for rule in scorecard["rules"]}
+    transient = "\n".join(rules["retry-transient"]["evidence"])
+    assert "given up after 2 of the guide's 3 retries" in transient and "-> dropped" in transient
+    assert rules["no-content-handled"]["verdict"] == rules["poll-stop-terminal"]["verdict"] == PASS
 
 
 # --- the admin operations behind it ------------------------------------------------------------------------------
