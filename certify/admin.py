@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from mockserver.admin_client import AdminHTTPError, admin_request
+from mockserver.certification import Settings
 
 PROG = "jafarshop-certify"
 
@@ -44,7 +45,7 @@ class Admin:
             reason = getattr(error, "reason", error)
             raise UsageError(f"--attach {self.root}: cannot reach it ({reason}); is the mock running there?") from None
 
-    def arm(self, options: argparse.Namespace) -> dict[str, Any]:
+    def arm(self, options: argparse.Namespace) -> Settings:
         with contextlib.suppress(UsageError):  # none armed: a 404
             armed_before = self.call("GET", "/certification")
             recorded = len(armed_before["entries"])
@@ -53,7 +54,7 @@ class Admin:
         body: dict[str, Any] = {"time_scale": options.time_scale, "slow_seconds": options.slow_seconds}
         if options.scenario:
             body["scenario"] = options.scenario
-        armed: dict[str, Any] = self.call("POST", "/certification", body)
+        armed: Settings = self.call("POST", "/certification", body)
         return armed
 
     def stop(self) -> str:
@@ -71,7 +72,8 @@ class Admin:
                 "record is gone and its requests are no longer shaped by the scenario")  # fmt: skip
 
 
-def client_environment(admin: Admin, armed: dict[str, Any]) -> dict[str, str]:
+def client_environment(admin: Admin, armed: Settings) -> dict[str, str]:
+    """The client's environment for the run `armed`."""
     return {
         "JAFARSHOP_BASE_URL": f"{admin.root}/v1",
         "JAFARSHOP_API_KEY": armed["api_key"],

@@ -10,6 +10,8 @@
         Grade what a running mock has recorded so far.
     jafarshop-certify stop --attach URL [--admin-token T]
         End the run armed there (the mock then records nothing for it).
+    jafarshop-certify settings --attach URL [--admin-token T]
+        Print the armed run's settings for your client again (its API key too), without arming a new run.
 
 Exit codes: 0 certified (every MUST rule exercised and passed, no rule failed), 1 a rule failed (with --lenient, only a
 MUST rule counts), 2 a usage or setting error, 3 nothing failed but a MUST rule was not exercised.
@@ -33,7 +35,13 @@ from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
 from certify.record import BACKOFF_SECONDS, Record
 from certify.rules import grade
-from mockserver.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
+from mockserver.certification import (
+    CONDITIONS,
+    DEFAULT_SCENARIO,
+    DEFAULT_SLOW_SECONDS,
+    DEFAULT_TIME_SCALE,
+    Settings,
+)
 from mockserver.state import DEFAULT_ADMIN_TOKEN
 
 DEFAULT_TIME_LIMIT = 60.0
@@ -48,7 +56,7 @@ def _backoff_at(scale: float) -> str:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
-        usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} report|stop --attach URL [--admin-token T]",
+        usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} report|stop|settings --attach URL [--admin-token T]",  # noqa: E501
         description=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="The client's environment: JAFARSHOP_BASE_URL (ends in /v1), JAFARSHOP_API_KEY, JAFARSHOP_MAPPED_SKUS "
@@ -90,13 +98,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in args:
         index = args.index("--")
         args, command = args[:index], args[index + 1 :]
-    action = args[0] if args and args[0] in ("report", "stop") else None
+    action = args[0] if args and args[0] in ("report", "stop", "settings") else None
     grading_only = action is not None
     options = parser().parse_args(args[1:] if grading_only else args)
     try:
         check_options(options, command, action)
         if action == "stop":
             print(f"{PROG}: {Admin(options.attach, options.admin_token).stop()}")
+            return report.CERTIFIED
+        if action == "settings":
+            admin = Admin(options.attach, options.admin_token)
+            print_settings(admin, admin.call("GET", "/certification"))
             return report.CERTIFIED
         if grading_only:
             return grade_and_report(Admin(options.attach, options.admin_token), options, client=None)
@@ -176,13 +188,19 @@ def attached(options: argparse.Namespace, command: list[str]) -> int:
     if command:
         return run_and_grade(admin, options, command)
     armed = admin.arm(options)
-    print(f"{PROG}: certification armed on {admin.root} (time scale {armed['time_scale']:g}, scenario "
-          f"{','.join(armed['scenario'])}). Give your client these settings:")  # fmt: skip
+    print(f"{PROG}: certification armed on {admin.root}.", end=" ")
+    print_settings(admin, armed)
+    return report.CERTIFIED
+
+
+def print_settings(admin: Admin, armed: Settings) -> None:
+    """The run's settings as shell exports for the client, and what to do next."""
+    print(f"Time scale {armed['time_scale']:g}, scenario {','.join(armed['scenario'])}. Give your client these "
+          "settings:")  # fmt: skip
     for name, value in client_environment(admin, armed).items():
         print(f"export {name}={shlex.quote(value)}")
-    print(f"Then drive your client, and grade: {PROG} report --attach {admin.root} (end the run: {PROG} stop "
-          f"--attach {admin.root})")  # fmt: skip
-    return report.CERTIFIED
+    print(f"Then drive your client, and grade: {PROG} report --attach {admin.root} (these settings again: {PROG} "
+          f"settings --attach {admin.root}; end the run: {PROG} stop --attach {admin.root})")  # fmt: skip
 
 
 def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str]) -> int:

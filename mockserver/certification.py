@@ -142,10 +142,7 @@ class Settings(TypedDict):
     lifecycle_minutes: dict[str, float]
     elapsed: float
     orders_seen: int
-
-
-class Started(Settings):
-    mapped_skus: list[str]
+    mapped_skus: list[str]  # SKUs the client's carts may use
     unmapped_sku: str
 
 
@@ -212,16 +209,16 @@ class Certification:
             return
         self.entries.append(entry)
 
-    def as_started(self) -> Started:
+    def as_started(self) -> Settings:
         """What POST /__admin/certification answers: the settings, the key and the SKUs to use."""
-        return {**self.describe(), "mapped_skus": self.mapped_skus, "unmapped_sku": self.unmapped_sku}
+        return self.describe()
 
     def as_record(self) -> RunRecord:
         """What GET /__admin/certification answers: the settings, the key and every request recorded, oldest first."""
         return {**self.describe(), "entries": list(self.entries), "dropped_entries": self.dropped_entries}
 
     def describe(self) -> Settings:
-        """The run's settings and its key (a lost terminal need not mean arming again)."""
+        """The run's settings, its key and SKUs (a lost terminal need not mean arming again)."""
         return {
             "partner_id": self.partner_id,
             "api_key": self.api_key,
@@ -232,6 +229,8 @@ class Certification:
             "lifecycle_minutes": LIFECYCLE_MINUTES,
             "elapsed": self.elapsed(),
             "orders_seen": len(self._slots),
+            "mapped_skus": self.mapped_skus,
+            "unmapped_sku": self.unmapped_sku,
         }
 
 

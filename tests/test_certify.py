@@ -48,6 +48,7 @@ def certify(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         (["--", "/no/such/client"], "cannot start"),
         (["--reports", "/proc/no-such-folder", "--", "true"], "--reports /proc/no-such-folder: cannot write there"),
         (["stop"], "stop: name the running mock with --attach URL"),
+        (["settings", "--attach", "http://127.0.0.1:9"], "cannot reach it"),
     ],
 )
 def test_a_wrong_setting_is_one_line_and_exit_2(args: list[str], named: str) -> None:
@@ -58,14 +59,21 @@ def test_a_wrong_setting_is_one_line_and_exit_2(args: list[str], named: str) -> 
     assert "Traceback" not in result.stderr
 
 
+def exports(output: str) -> dict[str, str]:
+    """The `export NAME=value` lines of jafarshop-certify's output."""
+    lines = [line.removeprefix("export ") for line in output.splitlines() if line.startswith("export ")]
+    return dict(line.split("=", 1) for line in lines)
+
+
 def test_attach_arms_a_running_mock_and_report_grades_it(tmp_path: Path) -> None:
     """A partner drives a running mock by hand (here: the sample client, given the printed settings), then grades."""
     with background(create_app()) as base:
         armed = certify("--attach", base, "--time-scale", "3600", "--scenario", "ok")
         assert armed.returncode == CERTIFIED, armed.stderr
-        settings = dict(line.removeprefix("export ").split("=", 1) for line in armed.stdout.splitlines()
-                        if line.startswith("export "))  # fmt: skip
+        settings = exports(armed.stdout)
         assert settings["JAFARSHOP_BASE_URL"] == f"{base}/v1" and settings["JAFARSHOP_TIME_SCALE"] == "3600"
+        again = certify("settings", "--attach", base)  # a lost terminal: the same settings, key included
+        assert again.returncode == CERTIFIED and exports(again.stdout) == settings, again.stdout + again.stderr
         other = {"Authorization": f"Bearer {KEY_A}", "Idempotency-Key": "another-partners-order"}
         assert raw_post_json(f"{base}/v1/carts/submit", load_cart("guide-mixed-cart"), other) == 200  # not the client's
         ran = subprocess.run(PYTHON_CLIENT, env={**os.environ, **settings, "JAFARSHOP_CERTIFY_ORDERS": "2"},
