@@ -331,3 +331,12 @@ def test_every_guide_section_a_rule_cites_is_a_heading_of_the_guide(rules: tuple
     cited = {name for rule in rules for name in getattr(rule, field).split("; ")}
     assert cited and sorted(name for name in cited if not names_a_heading(name, headings)) == []
     assert not names_a_heading("Retry Strategy 1", headings)  # the matcher itself can say no
+
+
+def test_the_docs_rule_table_is_the_rules() -> None:
+    """docs/certification.md lists each rule with its level and guide section, as certify/rules.py has them."""
+    text = (ROOT / "docs" / "certification.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)`: [^|]+\| (MUST|SHOULD) \| ([^|]+) \|", text, re.M)
+    assert {rule: (level, section.strip()) for rule, level, section in rows} == {
+        rule.id: (rule.level, rule.section) for rule in CERTIFY_RULES
+    }
