@@ -7,8 +7,8 @@ import contextlib
 import sys
 from typing import Any
 
+from certify.record import Settings
 from mockserver.admin_client import AdminHTTPError, admin_request
-from mockserver.certification import Settings
 
 PROG = "jafarshop-certify"
 

@@ -33,15 +33,9 @@ from typing import IO, Any, NoReturn
 from certify import report
 from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
-from certify.record import BACKOFF_SECONDS, Record
+from certify.record import BACKOFF_SECONDS, Record, Settings
 from certify.rules import grade
-from mockserver.certification import (
-    CONDITIONS,
-    DEFAULT_SCENARIO,
-    DEFAULT_SLOW_SECONDS,
-    DEFAULT_TIME_SCALE,
-    Settings,
-)
+from mockserver.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.state import DEFAULT_ADMIN_TOKEN
 
 DEFAULT_TIME_LIMIT = 60.0

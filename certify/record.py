@@ -14,8 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from mockserver.certification import Condition, RunRecord
-from mockserver.certification import Entry as Entry  # the graders read the type the mock writes
+# The mock's record types, re-exported for the rest of certify/: the graders read what the mock writes.
+from mockserver.certification import Condition as Condition
+from mockserver.certification import Entry as Entry
+from mockserver.certification import RunRecord
+from mockserver.certification import Settings as Settings
 from mockserver.domain import Status, is_terminal
 
 PASS, FAIL, NOT_EXERCISED = "pass", "fail", "not exercised"

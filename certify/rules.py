@@ -10,7 +10,7 @@ from certify import rules_polling as polling
 from certify import rules_requests as requests
 from certify import rules_retries as retries
 from certify.record import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Record, Rule, Run, Verdict
-from mockserver.certification import Condition as C
+from certify.record import Condition as C
 
 __all__ = ["FAIL", "MUST", "NOT_EXERCISED", "PASS", "RULES", "SHOULD", "Graded", "Rule", "Verdict", "grade"]
 
