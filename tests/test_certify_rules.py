@@ -14,7 +14,7 @@ from certify.report import FAILED, INCOMPLETE, outcome
 from certify.rules import FAIL, NOT_EXERCISED, PASS, Verdict, grade
 from certify.rules import RULES as CERTIFY_RULES
 from contract_tests.coverage import RULES as COVERAGE_RULES
-from mockserver.certification import CONDITION_TABLE, CONDITIONS, Condition, Imposed, decide
+from mockserver.certification import CONDITION_TABLE, CONDITIONS, DEFAULT_SCENARIO, Condition, Imposed, decide
 from tests.helpers import ROOT
 
 # --- the graders, on hand-made records -------------------------------------------------------------------------------
@@ -340,3 +340,17 @@ def test_the_docs_rule_table_is_the_rules() -> None:
     assert {rule: (level, section.strip()) for rule, level, section in rows} == {
         rule.id: (rule.level, rule.section) for rule in CERTIFY_RULES
     }
+
+
+def test_the_docs_scenario_and_the_orders_each_rule_is_checked_on_are_the_default_scenarios() -> None:
+    """The order numbers docs/certification.md gives are where DEFAULT_SCENARIO puts each condition."""
+    text = (ROOT / "docs" / "certification.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| `([a-z0-9-]+)`:", text, re.M)
+    assert [(int(number), name) for number, name in rows] == list(enumerate(DEFAULT_SCENARIO, start=1))
+    checked_on = dict(re.findall(r"^\| `([a-z-]+)`: .*\| (?:a retry after )?orders? (\d+(?:-\d+)?)", text, re.M))
+    for rule in CERTIFY_RULES:
+        if rule.needs and rule.id in checked_on:
+            first, _, last = checked_on[rule.id].partition("-")
+            orders = list(range(int(first), int(last or first) + 1))
+            assert orders == [n for n, name in enumerate(DEFAULT_SCENARIO, start=1) if name in rule.needs], rule.id
+    assert len(checked_on) >= 8  # the pattern still finds the table
