@@ -209,8 +209,9 @@ def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str])
                 ran = run_client(command, env, options.time_limit, armed["api_key"], out, err)
             except CannotStart as error:
                 raise UsageError(str(error)) from None
-        client = {"command": shlex.join(command), "end": ran.end, "seconds": round(ran.ended - armed_at, 2),
-                  "ended_at": ran.ended - armed_at, "key_seen": ran.key_seen}  # fmt: skip
+        client = {"command": shlex.join(command), "end": ran.end, "code": ran.code,
+                  "seconds": round(ran.ended - armed_at, 2), "ended_at": ran.ended - armed_at,
+                  "key_seen": ran.key_seen}  # fmt: skip
         return grade_and_report(admin, options, client=client)
     finally:
         with contextlib.suppress(UsageError):
@@ -234,6 +235,8 @@ def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str
         record["client_output"] = {"watched": True, "key_seen": client["key_seen"]}
         record["client_ended_at"] = client["ended_at"]
         record["client_end"] = client["end"]
+        if client["code"] is not None:
+            record["client_exit_code"] = client["code"]
     graded = grade(record)
     result = report.outcome(graded, lenient=options.lenient)
     entries = record.get("entries", [])

@@ -43,7 +43,8 @@ class ClientOutput(TypedDict):
 class Record(RunRecord, total=False):
     """The mock's record, and what only jafarshop-certify saw of the client (absent when grading with `report`)."""
 
-    client_end: str  # "exited 1", "stopped at the time limit (60 s)"
+    client_end: str  # in words: "exited 1", "stopped at the time limit (60 s)"
+    client_exit_code: int  # absent when it was stopped
     client_ended_at: float  # real seconds since the run was armed
     client_output: ClientOutput
 
@@ -86,6 +87,7 @@ class Run:
         # The end of the client's run: when it stopped (certify knows), else when the record was read.
         self.end = min(float(record.get("elapsed", 0.0)), float(record.get("client_ended_at") or math.inf))
         self.client_end = record.get("client_end")  # None: graded with `report`, the client may still be running
+        self.exit_code = record.get("client_exit_code")  # None: stopped at the time limit, or graded with `report`
         self.entries: list[Entry] = sorted((_normalised(e) for e in record.get("entries", [])), key=lambda e: e["seq"])
         # Every entry is the client's (the mock records no other partner's traffic); `mine` authenticated as it.
         self.all_submits = [entry for entry in self.entries if entry.get("operation") == "submitCart"]
@@ -103,8 +105,7 @@ class Run:
     def had_time(self, t: float, needed: float = SETTLE_SECONDS) -> bool:
         """Whether the client could have acted on what it got at `t` (real): it ended by itself after it, or the run
         went on for `needed` guide seconds. A client stopped, or graded, sooner than that has shown nothing."""
-        exited = self.client_end is not None and self.client_end.startswith("exited")
-        return exited or self.guide(self.end - t) >= needed
+        return self.exit_code is not None or self.guide(self.end - t) >= needed
 
     def ended(self, t: float) -> str:
         """How the run went on after `t`, as evidence: "the client exited 1, 0.4 s later (0.01 s real)"."""

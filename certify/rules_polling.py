@@ -20,7 +20,7 @@ from certify.record import (
 def no_content_handled(run: Run) -> Verdict:
     failures, pending, taken = [], [], 0
     last = run.entries[-1]["seq"] if run.entries else None
-    crashed = run.client_end is not None and run.client_end.startswith("exited") and run.client_end != "exited 0"
+    crashed = run.exit_code not in (None, 0)
     for attempts in run.orders.values():
         for index, entry in enumerate(attempts):
             if outcome(entry) != "no-content":

@@ -37,7 +37,10 @@ def read(seq: int, t: float, order_id: str, status: str, **extra: Any) -> dict[s
 
 
 def record(entries: list[dict[str, Any]], scale: float = 60.0, elapsed: float = 100.0, **client: Any) -> Record:
-    """A record as the mock answers it; `client`: what jafarshop-certify adds (client_end, client_ended_at)."""
+    """A record as the mock answers it; `client`: what jafarshop-certify adds (client_end, client_ended_at, and the
+    exit code of a client_end "exited N")."""
+    if client.get("client_end", "").startswith("exited "):
+        client["client_exit_code"] = int(client["client_end"].removeprefix("exited "))
     return cast(Record, {"time_scale": scale, "elapsed": elapsed, "entries": entries, **client})
 
 
