@@ -194,7 +194,8 @@ def verdict(
     if failures:
         return Verdict(FAIL, failed, _at_most(failures, 10))
     if not exercised:
-        return Verdict(NOT_EXERCISED, not_exercised, _at_most(waiting, 5))
+        late = f"; {len(waiting)} met too close to the end of the run to judge" if waiting else ""
+        return Verdict(NOT_EXERCISED, not_exercised + late, _at_most(waiting, 5))
     return Verdict(PASS, passed + (f" ({len(waiting)} more not judged)" if waiting else ""), _at_most(waiting, 5))
 
 
