@@ -13,8 +13,9 @@
     jafarshop-certify settings --attach URL [--admin-token T]
         Print the armed run's settings for your client again (its API key too), without arming a new run.
 
-Exit codes: 0 certified (every MUST rule exercised and passed, no rule failed), 1 a rule failed (with --lenient, only a
-MUST rule counts), 2 a usage or setting error, 3 nothing failed but a MUST rule was not exercised.
+Exit codes: 0 certified (every MUST rule exercised and passed, no rule failed), 1 a rule failed (a failure the client
+met and did not answer, by ending or crashing on it too; with --lenient, only a MUST rule counts), 2 a usage or setting
+error, 3 nothing failed but a MUST rule was not exercised.
 """
 
 from __future__ import annotations
