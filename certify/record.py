@@ -33,6 +33,7 @@ MAX_TIMEOUT_SECONDS = 30.0  # the kit's decision where the guide says only "impl
 POLL_INTERVAL_SECONDS = {"PENDING_CONFIRMATION": 5 * 60.0, "CONFIRMED": 15 * 60.0, "SHIPPED": 24 * 3600.0}
 TIMING_TOLERANCE = 0.9  # a wait counts when it is at least 90% of the guide's (timers and scheduling are not exact)
 SETTLE_SECONDS = 10.0  # guide seconds: a failure this close to the end of the run left the client no time to retry
+REACTION_SECONDS = 0.25  # real seconds, at any time scale: a process needs some to act (scheduling, GC, a JVM's JIT)
 
 
 class ClientOutput(TypedDict):
@@ -104,8 +105,10 @@ class Run:
 
     def had_time(self, t: float, needed: float = SETTLE_SECONDS) -> bool:
         """Whether the client could have acted on what it got at `t` (real): it ended by itself after it, or the run
-        went on for `needed` guide seconds. A client stopped, or graded, sooner than that has shown nothing."""
-        return self.exit_code is not None or self.guide(self.end - t) >= needed
+        went on for `needed` guide seconds (and REACTION_SECONDS real). A client stopped, or graded, sooner than that
+        has shown nothing."""
+        later = self.end - t
+        return self.exit_code is not None or (self.guide(later) >= needed and later >= REACTION_SECONDS)
 
     def ended(self, t: float) -> str:
         """How the run went on after `t`, as evidence: "the client exited 1, 0.4 s later (0.01 s real)"."""

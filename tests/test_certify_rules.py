@@ -357,3 +357,11 @@ def test_the_docs_scenario_and_the_orders_each_rule_is_checked_on_are_the_defaul
             orders = list(range(int(first), int(last or first) + 1))
             assert orders == [n for n, name in enumerate(DEFAULT_SCENARIO, start=1) if name in rule.needs], rule.id
     assert len(checked_on) >= 8  # the pattern still finds the table
+
+
+def test_at_a_fast_time_scale_a_quarter_of_a_real_second_is_still_needed_to_act() -> None:
+    """At 3600, 0.1 s real is 6 minutes of guide time, but no process is sure to have acted in it."""
+    entries = [submit(1, 0, "P1"), dropped(2, 0.3, "P2")]
+    stopped = {"client_end": "stopped at the time limit (60 s)", "scale": 3600.0}
+    assert verdicts(entries, client_ended_at=0.4, **stopped)["retry-transient"] == NOT_EXERCISED
+    assert verdicts(entries, client_ended_at=0.6, **stopped)["retry-transient"] == FAIL
