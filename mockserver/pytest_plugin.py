@@ -63,7 +63,10 @@ class JafarShopMock:
     @property
     def other_api_key(self) -> str:
         """The second partner's key (partner-b with the default fixtures), to check that partners are kept apart."""
-        return list(self.api_keys.values())[1]
+        keys = list(self.api_keys.values())
+        if len(keys) < 2:
+            raise LookupError("other_api_key: the fixtures file has one partner; add a second under 'partners'")
+        return keys[1]
 
     # --- the admin API ---------------------------------------------------------------------------------------------
 
