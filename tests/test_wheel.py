@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from tests.helpers import KEY_A, KEY_B, ROOT, MockProcess, spawn_mock
 
@@ -265,32 +266,60 @@ VERSIONS = (
 )
 
 
+# The oldest pytest the README promises the fixture runs on.
+OLDEST_PYTEST = "7.0.1"
+
+
+def _lowest_allowed(wheel: Path, into: Path) -> Path:
+    """A pip constraints file pinning each base requirement of the wheel to the lowest version its range allows."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name).decode()
+    pins = []
+    for line in metadata.splitlines():
+        if line.startswith("Requires-Dist: ") and "extra ==" not in line:
+            requirement = Requirement(line.removeprefix("Requires-Dist: "))
+            floors = [spec.version for spec in requirement.specifier if spec.operator in (">=", "==", "~=")]
+            assert len(floors) == 1, f"{requirement}: give it one lower bound, so that the test can install it"
+            pins.append(f"{requirement.name}=={floors[0]}")
+    into.write_text("\n".join(pins) + "\n")
+    return into
+
+
+@pytest.mark.parametrize("bounds", ["newest", "lowest"])
 def test_a_partner_project_with_filterwarnings_error_uses_the_fixture_from_the_base_install(
-    built: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+    bounds: str, built: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """The base install (no extra) at the newest versions its ranges allow, then the one command the README gives a
-    project without pytest; the project's tests pass under `-W error` and its own `filterwarnings = error`."""
-    work = tmp_path_factory.mktemp("partner")
-    venv = _new_venv(work / "venv", str(built[1]), cwd=work)
+    """The base install (no extra) at the newest versions its ranges allow, or the lowest of its own requirements,
+    then the one command the README gives a project without pytest (or the oldest pytest it promises); the project's
+    tests pass under `-W error` and its own `filterwarnings = error`."""
+    work = tmp_path_factory.mktemp(f"partner-{bounds}")
+    sdist, wheel = built
+    if bounds == "newest":
+        venv, pytest_requirement = _new_venv(work / "venv", str(wheel), cwd=work), "pytest"
+    else:
+        constraints = _lowest_allowed(wheel, work / "constraints.txt")
+        venv = _new_venv(work / "venv", str(wheel), "-c", str(constraints), cwd=work)
+        pytest_requirement = f"pytest=={OLDEST_PYTEST}"
     project = work / "project"
     (project / "tests").mkdir(parents=True)
     (project / "pyproject.toml").write_text(PARTNER_CONFIG)
     (project / "tests" / "test_client.py").write_text(PARTNER_TESTS)
     python = str(venv / "bin" / "python")
-    env = Installed(built[0], built[1], venv, project).environment()
+    env = Installed(sdist, wheel, venv, project).environment()
 
     # The base install brings the plugin but not pytest, and says so to whoever imports it without pytest.
     no_pytest = subprocess.run([python, "-c", "import mockserver.pytest_plugin"], cwd=project, env=env,
                                capture_output=True, text=True, timeout=60)  # fmt: skip
     assert no_pytest.returncode == 1 and "pip install pytest" in no_pytest.stderr, no_pytest.stderr
     pip = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-compile", "--upgrade"]
-    _run([*pip, "pytest"], cwd=work, timeout=300)  # the README's `pip install pytest`
+    _run([*pip, pytest_requirement], cwd=work, timeout=300)  # the README's `pip install pytest`
 
     versions = _run([python, "-c", VERSIONS], cwd=project, env=env, timeout=60)  # what this run tested, for its report
     output = _run([python, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error", "-rA"],
                   cwd=project, env=env, timeout=300)  # fmt: skip
     assert re.search(r"\b2 passed in ", output) and "warning" not in output.lower(), versions + output[-3000:]
-    print(versions)
+    print(f"{bounds}: {versions}")
 
     wrong = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "--jafarshop-fixtures", "nope.yaml"],
                            cwd=project, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
