@@ -160,3 +160,14 @@ def test_a_project_with_filterwarnings_error_gets_no_warning_from_the_fixture(py
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rw", timeout=120)
     result.assert_outcomes(passed=2)
     assert "warnings summary" not in result.stdout.str()
+
+
+def test_a_run_with_pytests_default_filters_shows_no_warning_of_the_kits_dependencies(
+    pytester: pytest.Pytester,
+) -> None:
+    # connexion's imports raise 4 (starlette's httpx one, jsonschema's RefResolver and RefResolutionError): none
+    # reaches a partner's warnings summary.
+    pytester.makepyfile("def test_uses_the_mock(jafarshop_mock):\n    assert jafarshop_mock.orders() == []\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result.assert_outcomes(passed=1, warnings=0)
+    assert "warnings summary" not in result.stdout.str()
