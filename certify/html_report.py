@@ -34,11 +34,7 @@ def render(graded: list[Graded], result: Outcome, run: dict[str, Any], record: R
             f'<td class="{css}">{MARKS[g.verdict.verdict]}</td><td>{escape(g.verdict.reason)}'
             f"{f'<ul class=evidence>{evidence}</ul>' if evidence else ''}</td></tr>"
         )
-    figures = "".join(
-        f"<figure>{t.svg}<figcaption>{escape(t.partner_order_id)}: condition {escape(t.condition or 'none')}"
-        "</figcaption></figure>"
-        for t in timelines(record)
-    )
+    figures = "".join(f"<figure>{t.svg}</figure>" for t in timelines(record))
     hints = "".join(f"<p><strong>{escape(hint)}</strong></p>" for hint in run.get("hints", []))
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certification scorecard</title>'

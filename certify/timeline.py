@@ -21,7 +21,7 @@ from certify.record import (
     outcome,
 )
 
-WIDTH, LEFT, RIGHT, ROW = 760, 150, 20, 74
+WIDTH, LEFT, RIGHT, ROW = 760, 150, 20, 86
 COLOURS = {
     "success": "#1a7f37",
     "no-content": "#57606a",
@@ -65,8 +65,8 @@ def _svg(run: Run, pid: str, attempts: list[Entry], reads: list[Entry]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
         f'height="{height}" role="img" aria-label="{title}: {escape(summary)}" font-family="sans-serif" '
         f'font-size="11"><title>{title}</title><desc>{escape(summary)}</desc>'
-        f'<text x="4" y="14" font-weight="bold">{title}</text>'
-        f'<text x="{LEFT}" y="14" fill="#57606a">condition: {escape(condition)}</text>{body}</svg>'
+        f'<text x="4" y="14"><tspan font-weight="bold">{title}</tspan><tspan fill="#57606a"> · condition: '
+        f"{escape(condition)}</tspan></text>{body}</svg>"
     )
 
 
@@ -151,7 +151,7 @@ def _submits(run: Run, attempts: list[Entry], top: int) -> str:
                 f'<text x="{x1 + 2}" y="{top + 58}" fill="#cf222e">retry {streak}: wait \u2265 {wait:g} s</text>'
             )
         elif streak > MAX_RETRIES:
-            parts.append(f'<text x="{axis.x(ended) + 4}" y="{top + 58}" fill="#cf222e">no retry left ({MAX_RETRIES} '
+            parts.append(f'<text x="{axis.x(ended) + 6}" y="{top + 36}" fill="#cf222e">no retry left ({MAX_RETRIES} '
                          "max)</text>")  # fmt: skip
         parts.append(_attempt(entry, axis, sent, ended, top, kind))
     return "".join(parts) + axis.ticks(top)
@@ -192,11 +192,12 @@ def _reads(run: Run, attempts: list[Entry], reads: list[Entry], top: int) -> str
     parts = [f'<text x="4" y="{top + 26}">reads</text><text x="4" y="{top + 40}" fill="#57606a">guide min since '
              "created</text>"]  # fmt: skip
     for (begin, status), end in zip(bands, [b for b, _ in bands[1:]] + [span], strict=True):
-        fill = STATUS_COLOURS.get(status, FINAL_COLOUR)
+        fill, width = STATUS_COLOURS.get(status, FINAL_COLOUR), axis.x(end) - axis.x(begin)
+        label = status if width > 5.5 * len(status) else ""  # a band too narrow for its name keeps it in its title
         parts.append(
-            f'<rect x="{axis.x(begin)}" y="{top + 44}" width="{axis.x(end) - axis.x(begin)}" height="12" '
-            f'fill="{fill}"/>'
-            f'<text x="{axis.x(begin) + 2}" y="{top + 54}" font-size="9" fill="#57606a">{status}</text>'
+            f'<rect x="{axis.x(begin)}" y="{top + 44}" width="{width}" height="12" fill="{fill}"><title>{status} from '
+            f'{begin:g} min</title></rect><text x="{axis.x(begin) + 2}" y="{top + 54}" font-size="9" '
+            f'fill="#57606a">{label}</text>'
         )
     allowed_from = 0.0
     for entry, minute in zip(reads, minutes, strict=True):

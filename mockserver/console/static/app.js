@@ -278,11 +278,13 @@ function actionControl(order, action) {
     lab.append(input);
     fields.append(lab);
   }
-  const go = el("button", label, { type: "submit" });
+  // The first press shows the fields; the second sends them (the browser checks the required ones first).
+  const go = button(label, () => {
+    if (fields.hidden) { fields.hidden = false; fields.querySelector("input").focus(); } else form.requestSubmit();
+  });
   form.append(fields, go);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (fields.hidden) { fields.hidden = false; fields.querySelector("input").focus(); return; }
     const body = {};
     for (const input of fields.querySelectorAll("input")) if (input.value) body[input.name] = input.value;
     run(body);
@@ -376,7 +378,7 @@ async function loadCertification() {
   box.replaceChildren(...card.timelines.map((t) => {
     const figure = el("figure", null, { "data-order": t.partner_order_id });
     const svg = parser.parseFromString(t.svg, "image/svg+xml").documentElement;
-    figure.append(document.importNode(svg, true), el("figcaption", `${t.partner_order_id}: condition ${t.condition || "none"}`));
+    figure.append(document.importNode(svg, true));
     return figure;
   }));
 }
@@ -449,7 +451,7 @@ function wire() {
   }
   const filter = $("journal-filter");
   filter.addEventListener("change", () => { journalQuery = null; refresh(); });
-  filter.addEventListener("submit", (event) => event.preventDefault());
+  filter.addEventListener("submit", (event) => { event.preventDefault(); journalQuery = null; refresh(); });
   $("journal-clear").addEventListener("click", () => act("Journal emptied", () => api("DELETE", "/journal")));
   $("add-step").addEventListener("click", () => addStep(null).focus());
   $("auto-advance").addEventListener("submit", (event) => {
