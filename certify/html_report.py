@@ -11,7 +11,7 @@ from typing import Any
 from certify.record import Record
 from certify.report import MARKS, Outcome
 from certify.rules import FAIL, NOT_EXERCISED, Graded
-from certify.timeline import timelines
+from certify.timeline import MAX_TIMELINES, order_count, timelines
 
 _STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 820px; color: #1f2328; padding: 0 1rem; }
@@ -35,6 +35,9 @@ def render(graded: list[Graded], result: Outcome, run: dict[str, Any], record: R
             f"{f'<ul class=evidence>{evidence}</ul>' if evidence else ''}</td></tr>"
         )
     figures = "".join(f"<figure>{t.svg}</figure>" for t in timelines(record))
+    left = order_count(record) - MAX_TIMELINES
+    if left > 0:
+        figures += f"<p>... and {left} more partner orders, not drawn (the first {MAX_TIMELINES} are).</p>"
     hints = "".join(f"<p><strong>{escape(hint)}</strong></p>" for hint in run.get("hints", []))
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certification scorecard</title>'

@@ -21,6 +21,7 @@ def scorecard(record: Record) -> dict[str, Any]:
         "elapsed": float(record.get("elapsed", 0.0)),
         "time_scale": float(record.get("time_scale", 1.0)),
         "requests": len(entries),
+        "orders": timeline.order_count(record),
         "rules": report.as_json(graded, result, {})["rules"],
         "timelines": timeline.as_json(record),
     }

@@ -32,6 +32,7 @@ COLOURS = {
 }
 STATUS_COLOURS = {"PENDING_CONFIRMATION": "#ddf4ff", "CONFIRMED": "#dafbe1", "SHIPPED": "#fff8c5"}
 FINAL_COLOUR, TOO_SOON = "#eaeef2", "#ffebe9"
+MAX_TIMELINES = 100  # a client that sends thousands of orders gets the first hundred drawn, and is told so
 
 
 @dataclass
@@ -41,11 +42,11 @@ class Timeline:
     svg: str
 
 
-def timelines(record: Record) -> list[Timeline]:
-    """One timeline per partner order of the run, in the order the client first submitted them."""
+def timelines(record: Record, limit: int = MAX_TIMELINES) -> list[Timeline]:
+    """One timeline per partner order of the run (the first `limit`), in the order the client first submitted them."""
     run = Run(record)
     found = []
-    for pid, attempts in run.orders.items():
+    for pid, attempts in list(run.orders.items())[:limit]:
         ids = {a["supplier_order_id"] for a in attempts if a.get("supplier_order_id")}
         reads = [r for r in run.reads if r.get("order_id") in ids]
         found.append(Timeline(pid, attempts[0].get("condition"), _svg(run, pid, attempts, reads)))
@@ -228,6 +229,11 @@ def _bands(lifecycle: dict[str, float], rejected: bool) -> list[tuple[float, str
         return [(0.0, "PENDING_CONFIRMATION"), (lifecycle.get("rejected", 1.0), "REJECTED")]
     steps = [("confirmed", "CONFIRMED"), ("shipped", "SHIPPED"), ("delivered", "DELIVERED")]
     return [(0.0, "PENDING_CONFIRMATION")] + [(lifecycle[name], status) for name, status in steps if name in lifecycle]
+
+
+def order_count(record: Record) -> int:
+    """How many partner orders the run has, drawn or not."""
+    return len(Run(record).orders)
 
 
 def as_json(record: Record) -> list[dict[str, Any]]:

@@ -110,3 +110,11 @@ def test_the_html_report_holds_the_scorecard_and_a_timeline_per_order(tmp_path: 
     assert text.count("<svg") == 2 and "&lt;P-2&gt;" in text and "<P-2>" not in text
     assert "retry-backoff" in text and outcome(graded).headline in text
     assert not re.search(r"<script|<link|src=|href=", text)  # one file, nothing fetched
+
+
+def test_a_flood_of_orders_is_drawn_up_to_the_limit_and_says_how_many_more(tmp_path: Path) -> None:
+    data = record([submit(seq, seq / 1000, f"P-{seq}") for seq in range(1, 106)])
+    assert len(timelines(data)) == 100
+    graded = grade(data)
+    path = html_report.write(tmp_path, graded, outcome(graded), {}, data)
+    assert "... and 5 more partner orders, not drawn" in path.read_text(encoding="utf-8")

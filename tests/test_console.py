@@ -146,6 +146,20 @@ def test_a_guide_cart_shows_in_the_journal_and_is_shipped_from_the_page(page: Pa
     assert answer.json()["tracking"]["carrier"] == "Aramex"
     assert answer.json()["tracking"]["tracking_number"] == "34567890123"
 
+    # Auto-advance: a path the guide allows is saved; one it does not is refused, with the API's reason shown.
+    page.get_by_role("button", name="Add a step").click()
+    page.locator("#steps li").nth(0).get_by_label("status").select_option("CONFIRMED")
+    page.locator("#steps li").nth(0).get_by_label("after (s)").fill("5")
+    page.get_by_role("button", name="Save auto-advance").click()
+    expect(page.get_by_role("status")).to_have_text("Auto-advance saved")
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    saved = httpx.get(f"{base_of(live_server)}/__admin/auto-advance", headers=admin, timeout=10).json()
+    assert saved == {"steps": [{"status": "CONFIRMED", "after_seconds": 5}]}
+    page.locator("#steps li").nth(0).get_by_label("status").select_option("DELIVERED")
+    page.get_by_role("button", name="Save auto-advance").click()
+    expect(page.get_by_role("status")).to_contain_text("Saving auto-advance failed: 422")
+    assert httpx.get(f"{base_of(live_server)}/__admin/auto-advance", headers=admin, timeout=10).json() == saved
+
 
 def test_a_422_shows_the_errors_the_client_was_told(page: Page, live_server: LiveServer) -> None:
     open_console(page, live_server)

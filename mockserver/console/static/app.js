@@ -41,14 +41,14 @@ function say(text, isError) {
   status.className = isError ? "error" : "";
 }
 
-async function act(what, call) {
+async function act(what, call, attempt) {
   try {
     const result = await call();
     say(what);
     await refresh();
     return result;
   } catch (error) {
-    if (error.status !== 401) say(`${what} failed: ${error.message}`, true);
+    if (error.status !== 401) say(`${attempt || what} failed: ${error.message}`, true);
     return undefined;
   }
 }
@@ -381,6 +381,9 @@ async function loadCertification() {
     figure.append(document.importNode(svg, true));
     return figure;
   }));
+  if (card.orders > card.timelines.length) {
+    box.append(el("p", `... and ${card.orders - card.timelines.length} more partner orders, not drawn.`, { class: "muted" }));
+  }
 }
 
 async function arm(form) {
@@ -460,7 +463,7 @@ function wire() {
       status: item.querySelector("[name=status]").value, after_seconds: Number(item.querySelector("[name=after_seconds]").value),
     }));
     document.activeElement.blur();
-    act("Auto-advance saved", () => api("PUT", "/auto-advance", { steps }));
+    act("Auto-advance saved", () => api("PUT", "/auto-advance", { steps }), "Saving auto-advance");
   });
   $("map-sku").addEventListener("submit", (event) => {
     event.preventDefault();
