@@ -128,6 +128,18 @@ def test_a_guide_cart_shows_in_the_journal_and_is_shipped_from_the_page(page: Pa
 
     page.get_by_role("tab", name="Orders").click()
     row = page.locator(f"#orders tr[data-order='{order_id}']")
+    # The orders follow the mock by themselves: a step taken elsewhere shows without a reload.
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    httpx.post(f"{base_of(live_server)}/__admin/orders/{order_id}/confirm", headers=admin, timeout=10)
+    expect(row).to_contain_text("CONFIRMED", timeout=WAIT_MS)
+    httpx.post(f"{base_of(live_server)}/__admin/reset", headers=admin, timeout=10)
+    expect(page.locator("#orders tr")).to_have_count(0, timeout=WAIT_MS)
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "JAFARSHOP_API_KEY": KEY_A},
+    )  # fmt: skip
+    order_id = re.search(r"Order created: ([0-9a-f-]{36})", ran.stdout).group(1)  # type: ignore[union-attr]
+    row = page.locator(f"#orders tr[data-order='{order_id}']")
     expect(row).to_contain_text("PENDING_CONFIRMATION")
     expect(row.get_by_role("button")).to_have_text(["Confirm", "Reject", "Cancel"])
     row.get_by_role("button", name="Confirm").click()
@@ -152,7 +164,6 @@ def test_a_guide_cart_shows_in_the_journal_and_is_shipped_from_the_page(page: Pa
     page.locator("#steps li").nth(0).get_by_label("after (s)").fill("5")
     page.get_by_role("button", name="Save auto-advance").click()
     expect(page.get_by_role("status")).to_have_text("Auto-advance saved")
-    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     saved = httpx.get(f"{base_of(live_server)}/__admin/auto-advance", headers=admin, timeout=10).json()
     assert saved == {"steps": [{"status": "CONFIRMED", "after_seconds": 5}]}
     page.locator("#steps li").nth(0).get_by_label("status").select_option("DELIVERED")

@@ -109,7 +109,16 @@ async function open() {
   $("reset").hidden = $("forget").hidden = false;
   await show(current, false);
   clearInterval(timer);
-  timer = setInterval(() => { if (current === "journal" || current === "certification") refresh(); }, POLL_MS);
+  timer = setInterval(tick, POLL_MS);
+}
+
+// The live views follow the mock by themselves; the orders too, unless a step's fields are open or focused there.
+function tick() {
+  if (current === "journal" || current === "certification") refresh();
+  const orders = $("orders");
+  if (current === "orders" && !orders.contains(document.activeElement) && !orders.querySelector("fieldset:not([hidden])")) {
+    refresh();
+  }
 }
 
 // --- the spec's enums: the page holds no copy of the API's lists ------------------------------------------------
@@ -145,6 +154,7 @@ const VIEWS = {
 
 async function show(name, focus) {
   current = name;
+  stepsShown = false;
   for (const tab of document.querySelectorAll("[role=tab]")) {
     const selected = tab.id === `tab-${name}`;
     tab.setAttribute("aria-selected", String(selected));
@@ -247,6 +257,7 @@ async function loadPartnerChoices() {
 }
 
 // Orders: one button per allowed step; a step with a body opens its fields first.
+let stepsShown = false; // the auto-advance form is filled when the view opens or is saved, not under the user's edits
 async function loadOrders() {
   const [orders, auto] = await Promise.all([api("GET", "/orders"), api("GET", "/auto-advance")]);
   const body = $("orders");
@@ -259,7 +270,8 @@ async function loadOrders() {
     return tr;
   }));
   $("orders-empty").hidden = orders.length > 0;
-  if (!$("auto-advance").contains(document.activeElement)) renderSteps(auto.steps);
+  if (!stepsShown) renderSteps(auto.steps);
+  stepsShown = true;
 }
 
 function verb(action) { return action.path.split("/").pop(); }
@@ -462,7 +474,7 @@ function wire() {
     const steps = [...$("steps").children].map((item) => ({
       status: item.querySelector("[name=status]").value, after_seconds: Number(item.querySelector("[name=after_seconds]").value),
     }));
-    document.activeElement.blur();
+    stepsShown = false;
     act("Auto-advance saved", () => api("PUT", "/auto-advance", { steps }), "Saving auto-advance");
   });
   $("map-sku").addEventListener("submit", (event) => {
