@@ -152,8 +152,8 @@ def _submits(run: Run, attempts: list[Entry], top: int) -> str:
                 f'<text x="{x1 + 2}" y="{top + 58}" fill="#cf222e">retry {streak}: wait \u2265 {wait:g} s</text>'
             )
         elif streak > MAX_RETRIES:
-            parts.append(f'<text x="{axis.x(ended) + 6}" y="{top + 36}" fill="#cf222e">no retry left ({MAX_RETRIES} '
-                         "max)</text>")  # fmt: skip
+            parts.append(f'<text x="{WIDTH - RIGHT}" y="{top + 8}" text-anchor="end" fill="#cf222e">after #'
+                         f'{entry["seq"]}: no retry left ({MAX_RETRIES} max)</text>')  # fmt: skip
         parts.append(_attempt(entry, axis, sent, ended, top, kind))
     return "".join(parts) + axis.ticks(top)
 
