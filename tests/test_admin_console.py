@@ -32,11 +32,14 @@ def test_the_console_files_are_served_with_a_strict_policy(client: TestClient, p
 
 def test_the_page_loads_nothing_from_elsewhere_and_holds_no_inline_script() -> None:
     files = console_files()
-    assert set(files) == {"index.html", "app.js", "style.css"}
+    assert set(files) == {"index.html", "style.css", "app.js", "api.js", "journal.js", "views.js"}
     html = files["index.html"].decode()
     assert re.findall(r'(?:src|href)="([^"]+)"', html) == ["style.css", "app.js"]
     assert not re.search(r"<script>|<style|\son[a-z]+=", html)
-    assert "http://" not in files["app.js"].decode() and "https://" not in files["app.js"].decode()
+    scripts = "".join(files[name].decode() for name in files if name.endswith(".js"))
+    assert "http://" not in scripts and "https://" not in scripts
+    imported = set(re.findall(r'from "\./([a-z]+\.js)"', scripts))
+    assert imported == {"api.js", "journal.js", "views.js"}  # every module the page imports is shipped
 
 
 def test_console_paths_without_a_file_or_a_slash(client: TestClient) -> None:

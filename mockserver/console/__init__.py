@@ -28,7 +28,7 @@ _HEADERS = [
 
 
 def console_files() -> dict[str, bytes]:
-    """The page's files by name (index.html, app.js, style.css), as shipped in the package."""
+    """The page's files by name (index.html, style.css and its script modules), as shipped in the package."""
     static = resources.files(__name__).joinpath("static")
     return {item.name: item.read_bytes() for item in static.iterdir() if item.name.endswith(tuple(_TYPES))}
 
@@ -53,7 +53,7 @@ class ConsolePages:
         name = path.removeprefix(CONSOLE_PATH) or "index.html"
         content = self._files.get(name)
         if content is None:
-            await _answer(send, 404, b"Not found: the console's files are index.html, app.js and style.css\n")
+            await _answer(send, 404, b"Not found: not one of the console's files\n")
         elif scope["method"] not in ("GET", "HEAD"):
             await _answer(send, 405, b"Method not allowed\n", [(b"allow", b"GET, HEAD")])
         else:
