@@ -3,6 +3,7 @@
 The way a request goes, outermost first (each layer's module in brackets):
 
     server (server.py: granian, embedded)
+    -> console pages (console/: the static page under /__admin/console/, which calls the admin API like any client)
     -> journal (journal.py: records each partner request's final answer)
     -> certification (certification_layer.py: when a run is armed, records for the grade and imposes its scenario)
     -> faults (faults.py: the admin's injected delays, 500/503s and dropped connections)
@@ -32,6 +33,7 @@ from connexion.resolver import Resolver
 
 from mockserver.auth import bearer_handler
 from mockserver.certification_layer import CertificationLayer
+from mockserver.console import ConsolePages
 from mockserver.errors import install_error_handlers
 from mockserver.fastpath import FastPath
 from mockserver.faults import FaultInjection
@@ -82,8 +84,9 @@ def create_app(
     app.add_middleware(LimitHeaderSize, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(NoSlashRedirect, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(RequireContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
-    # Outermost, journal first: the journal sees every final answer; then certification (records and imposes its
-    # scenario when armed), then faults.
+    # Outermost, the console's static files; then the journal, which sees every final answer; then certification
+    # (records and imposes its scenario when armed), then faults.
+    app.add_middleware(ConsolePages, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(CertificationLayer, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)

@@ -244,9 +244,11 @@ class MockState:
         with self.lock:
             self.journal.record(entry)
 
-    def journal_entries(self, partner_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def journal_entries(
+        self, partner_id: str | None = None, limit: int = 100, operation: str | None = None, status: int | None = None
+    ) -> list[dict[str, Any]]:
         with self.lock:
-            return self.journal.query(partner_id, limit)
+            return self.journal.query(partner_id, limit, operation, status)
 
     def clear_journal(self) -> None:
         with self.lock:

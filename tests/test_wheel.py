@@ -117,6 +117,10 @@ def test_the_wheel_carries_the_specs_fixtures_carts_and_the_suites_pytest_ini(in
             assert packaged in names
             assert wheel.read(packaged) == (ROOT / path).read_bytes(), f"{packaged} is not a copy of {path}"
         assert "contract_tests/pytest.ini" in names
+        # The console's files, served by the installed mock.
+        for page in ("index.html", "style.css", "app.js", "api.js", "journal.js", "views.js"):
+            packaged = f"mockserver/console/static/{page}"
+            assert wheel.read(packaged) == (ROOT / packaged).read_bytes(), f"{packaged} is not in the wheel"
         (entry_points,) = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
         scripts = wheel.read(entry_points).decode()
     assert "jafarshop-mock = mockserver.cli:main" in scripts
