@@ -17,7 +17,7 @@ from typing import TypedDict
 # The mock's record types, re-exported for the rest of certify/: the graders read what the mock writes.
 from mockserver.certification import Condition as Condition
 from mockserver.certification import Entry as Entry
-from mockserver.certification import RunRecord
+from mockserver.certification import RunRecord as RunRecord
 from mockserver.certification import Settings as Settings
 from mockserver.domain import Status, is_terminal
 

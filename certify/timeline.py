@@ -104,8 +104,9 @@ def _nice_step(span: float) -> float:
 def _ended(entry: Entry) -> float:
     """When the attempt ended for the client: its answer, the drop, or the hang-up."""
     for name in ("gave_up_at", "t_answer", "t"):
-        if entry.get(name) is not None:
-            return float(entry[name])
+        value = entry.get(name)
+        if isinstance(value, int | float):
+            return float(value)
     return 0.0
 
 

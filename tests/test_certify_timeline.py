@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from certify import html_report
+from certify.record import Record
 from certify.report import outcome
 from certify.rules import grade
 from certify.timeline import timelines
@@ -19,9 +20,9 @@ SCALE = 60.0  # guide seconds = real seconds x 60
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def record(entries: list[dict[str, Any]], elapsed: float = 100.0) -> dict[str, Any]:
-    return {"time_scale": SCALE, "elapsed": elapsed, "entries": entries,
-            "lifecycle_minutes": {"confirmed": 6.0, "shipped": 20.0, "delivered": 21.0, "rejected": 1.0}}  # fmt: skip
+def record(entries: list[dict[str, Any]], elapsed: float = 100.0) -> Record:
+    return cast(Record, {"time_scale": SCALE, "elapsed": elapsed, "entries": entries,
+            "lifecycle_minutes": {"confirmed": 6.0, "shipped": 20.0, "delivered": 21.0, "rejected": 1.0}})  # fmt: skip
 
 
 def retries(guide_waits: list[float]) -> list[dict[str, Any]]:

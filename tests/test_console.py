@@ -1,7 +1,8 @@
 """The console (/__admin/console/) in a real headless browser: Playwright driving Debian's chromium. A partner's cart
 sent by the guide's own client shows up in the live journal, is shipped from the page and read back as SHIPPED
 through the partner API; a 422 shows its errors; a certification run shows each order's retries where the guide's
-schedule puts them. Each view is photographed into docs/console-*.png (the README shows them)."""
+schedule puts them. Each view is photographed into reports/console/console-*.png, and with `make screenshots` into
+docs/ (the README shows them)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-DOCS = ROOT / "docs"
+# Screenshots go to reports/console/ on every run; `make screenshots` (JAFARSHOP_SCREENSHOTS=docs) refreshes the
+# README's copies in docs/, so that a test run leaves the checkout's tracked files alone.
+SHOTS = ROOT / ("docs" if os.environ.get("JAFARSHOP_SCREENSHOTS") == "docs" else "reports/console")
 GUIDE_CLIENT = ROOT / "tests" / "certify_clients" / "guide_client.py"
 WAIT_MS = 15_000
 
@@ -77,10 +80,11 @@ def open_console(page: Page, server: LiveServer) -> None:
 
 def shoot(page: Page, name: str, part: str | None = None) -> None:
     """A screenshot of the view as it is (or of one part of it), for the README."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
     if part is None:
-        page.screenshot(path=DOCS / f"console-{name}.png")
+        page.screenshot(path=SHOTS / f"console-{name}.png")
     else:
-        page.locator(part).screenshot(path=DOCS / f"console-{name}.png")
+        page.locator(part).screenshot(path=SHOTS / f"console-{name}.png")
 
 
 def partner_read(server: LiveServer, order_id: str, key: str = KEY_A) -> httpx.Response:
