@@ -72,25 +72,23 @@ def assert_order_matches_cart(order: dict[str, Any], cart: dict[str, Any], order
     )
     for field in ("payment_status", "payment_method"):
         assert order.get(field) == cart.get(field), f"{field} changed: {order.get(field)!r} != {cart.get(field)!r}"
-    remaining = list(order["items"])
-    for submitted in cart["items"]:
-        match = next(
-            (
-                item
-                for item in remaining
-                if all(item.get(name) == submitted.get(name) for name in ("sku", "title", "price", "quantity"))
-                and item.get("product_url") == submitted.get("product_url")
-            ),
-            None,
+    # Every line, in the order submitted (the spec: "Every submitted item, in the submitted order").
+    fields = ("sku", "title", "price", "quantity", "product_url")
+    got = order["items"]
+    assert len(got) == len(cart["items"]), (
+        f"the order has {len(got)} items, the cart had {len(cart['items'])}: lines were lost or added"
+    )
+    for index, (submitted, item) in enumerate(zip(cart["items"], got, strict=True)):
+        changed = [name for name in fields if item.get(name) != submitted.get(name)]
+        assert not changed, (
+            f"items[{index}] reads back changed ({', '.join(changed)}): sent "
+            f"{ {name: submitted.get(name) for name in changed}!r}, got { {name: item.get(name) for name in changed}!r}"
         )
-        assert match is not None, f"submitted item {submitted!r} is missing from the order (items: {order['items']!r})"
-        remaining.remove(match)
         mapped = submitted["sku"] in target.mapped_skus
-        assert match["is_supplier_item"] is mapped, (
+        assert item["is_supplier_item"] is mapped, (
             f"item {submitted['sku']!r}: is_supplier_item must be {mapped} (the SKU is "
             f"{'mapped' if mapped else 'not mapped'})"
         )
-    assert not remaining, f"the order has items that were not submitted: {remaining!r}"
 
 
 def assert_refused_key_never_replays(api: ApiClient, key: str, cart: dict[str, Any], refused: str) -> int:

@@ -122,7 +122,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     silence = config.stash.get(SILENCE_KEY, None)
     if silence is not None and silence.stopped:
-        session.exitstatus = 3  # not a verdict on the contract: jafarshop-contract reports "target unreachable"
+        # An outage is no verdict on the contract (jafarshop-contract reports "target unreachable"); a target that
+        # took a request and died on it is a defect.
+        session.exitstatus = 1 if silence.crashed_in else 3
     workeroutput = getattr(config, "workeroutput", None)
     ledger = config.stash.get(LEDGER_KEY, None)
     if workeroutput is not None and ledger is not None:  # a worker: hand its counts to the controller
@@ -213,6 +215,23 @@ class Silence:
         self.in_a_row = 0
         self.last = ""
         self.stopped = False
+        # The last test whose request the target took and dropped without an answer: if the target then stops
+        # answering, it died on that request, a defect (exit 1), not an outage (exit 3).
+        self.crashed_in = ""
+        self.last_drop = ""
+
+
+def dropped_answer(error: BaseException | None, depth: int = 0) -> bool:
+    """Whether `error` (or its cause) is a connection the target accepted and then closed without an answer."""
+    if error is None or depth > 5:
+        return False
+    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError) or type(error).__name__ in (
+        "RemoteDisconnected",
+        "ChunkedEncodingError",
+    ):
+        return True
+    members = list(getattr(error, "exceptions", []))
+    return any(dropped_answer(cause, depth + 1) for cause in [error.__cause__, error.__context__, *members])
 
 
 def unanswered(error: BaseException | None, depth: int = 0) -> str | None:
@@ -243,20 +262,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     silence = item.config.stash.setdefault(SILENCE_KEY, Silence())
     line = unanswered(call.excinfo.value) if report.failed and call.excinfo else None
     if line:
-        # Pages of connection tracebacks say nothing more than this line.
+        # Pages of connection tracebacks say nothing more than this line (and the request, when it was dropped).
         report.longrepr = f"the target did not answer: {line}"
+        if call.excinfo is not None and dropped_answer(call.excinfo.value):
+            silence.last_drop = item.nodeid
+            report.longrepr = f"the target closed the connection without answering: {line}{_reproduction(item)}"
         silence.in_a_row, silence.last = silence.in_a_row + 1, line
         if silence.in_a_row >= UNANSWERED_TESTS_TO_STOP and not silence.stopped:
             silence.stopped = True
+            silence.crashed_in = silence.last_drop
             item.session.shouldstop = f"the target stopped answering ({line})"
         return
     silence.in_a_row = 0
+    if report.failed:
+        report.longrepr = f"{report.longrepr}{_reproduction(item)}"
+
+
+def _reproduction(item: pytest.Item) -> str:
+    """The curl commands of the test's last exchanges, when it made any through the `api` fixture."""
     api = getattr(item, "funcargs", {}).get("api")
-    if report.failed and isinstance(api, ApiClient) and api.exchanges:
-        report.longrepr = (
-            f"{report.longrepr}\n\nReproduce with (the keys read from $JAFARSHOP_API_KEY, $JAFARSHOP_OTHER_API_KEY):\n"
-            f"{api.reproduction()}"
-        )
+    if not (isinstance(api, ApiClient) and api.exchanges):
+        return ""
+    return (
+        f"\n\nReproduce with (the keys read from $JAFARSHOP_API_KEY, $JAFARSHOP_OTHER_API_KEY):\n{api.reproduction()}"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -275,10 +304,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     silence = config.stash.get(SILENCE_KEY, None)
     if silence is not None and silence.stopped:
         terminalreporter.write_sep("!", "the target stopped answering")
-        terminalreporter.write_line(
-            f"{UNANSWERED_TESTS_TO_STOP} tests in a row got no answer from the target ({silence.last}): the run was "
-            "stopped; its failures say nothing about the contract. Check that the target is up, then run again."
-        )
+        if silence.crashed_in:
+            terminalreporter.write_line(
+                f"the target closed the connection of {silence.crashed_in} without an answer, then stopped answering "
+                f"({silence.last}): it died on that request, a contract violation (the API answers every request). "
+                "Its report above holds the request to reproduce it."
+            )
+        else:
+            terminalreporter.write_line(
+                f"{UNANSWERED_TESTS_TO_STOP} tests in a row got no answer from the target ({silence.last}): the run "
+                "was stopped; its failures say nothing about the contract. Check that the target is up, then run again."
+            )
     data = config.stash.get(COVERAGE_KEY, None)
     if data is not None:
         terminalreporter.write_sep("-", "contract coverage")

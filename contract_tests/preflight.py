@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import urllib.error
 import urllib.request
 import uuid
@@ -163,6 +164,12 @@ class Preflight:
         if answer.status >= 500:
             self._unconfirmed("JAFARSHOP_MAPPED_SKUS", answer, "a cart of all of them")
             return {}
+        if answer.status == 404:  # the key was taken (a read with it was no 401), yet the submit has no route
+            raise SetupError(
+                f"JAFARSHOP_BASE_URL={self.target.base_url}: POST {self.target.base_url}/carts/submit with the key "
+                "answered 404, not the API's submit: the base URL includes the version, e.g. "
+                "https://staging-api.jafarshop.com/v1"
+            )
         if not self._created(answer):
             self.notes.append(
                 f"a cart of JAFARSHOP_MAPPED_SKUS answered {answer.status}, not an order: left for the tests"
@@ -247,6 +254,16 @@ class Preflight:
             return _answer(error.code, error.read(), error.headers.get("Content-Type", ""))
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
+            if isinstance(reason, socket.gaierror):  # a name that does not resolve is a setting, not an outage
+                raise SetupError(
+                    f"JAFARSHOP_BASE_URL={self.target.base_url}: the host name does not resolve ({reason}): check "
+                    "the host"
+                ) from None
+            if isinstance(reason, ssl.SSLError):
+                raise SetupError(
+                    f"JAFARSHOP_BASE_URL={self.target.base_url}: TLS failed ({reason}): http or https, the port, or "
+                    "the server's certificate (SSL_CERT_FILE names a CA bundle)"
+                ) from None
             if isinstance(reason, socket.timeout | TimeoutError):
                 reason = f"no answer within {TIMEOUT_S:.0f} s"
             raise TargetUnreachable(

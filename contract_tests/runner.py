@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 from xml.sax.saxutils import quoteattr
 
 from contract_tests.preflight import Preflight, SetupError, TargetUnreachable
@@ -49,9 +50,18 @@ PYTEST_EXIT_CODES = {
 }  # fmt: skip
 
 
+class UsageError(Exception):
+    """A command line argparse refuses; the message says what is wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     settings = "\n".join(f"  {s.env:<26} {s.help}" for s in SETTINGS.values())
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="jafarshop-contract",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
@@ -135,7 +145,8 @@ def local_mock() -> Iterator[dict[str, str]]:
         banner = process.stdout.readline()
         match = re.search(r"(http://\S+/v1)", banner)
         if not match:
-            raise SystemExit(f"contract_tests: the mock did not start: {banner}{process.stdout.read()}")
+            output = " ".join((banner + process.stdout.read()).split())
+            raise Stop(EXIT_USAGE, f"the mock this run starts (no JAFARSHOP_BASE_URL) did not start: {output[:500]}")
         base_url = match.group(1)
         _wait_until_listening(base_url, process)
         print(f"No JAFARSHOP_BASE_URL: started the mock at {base_url} with {fixtures.source}", flush=True)
@@ -166,13 +177,12 @@ def _wait_until_listening(base_url: str, process: subprocess.Popen[str], timeout
         except OSError:
             if process.poll() is not None:
                 output = process.stdout.read() if process.stdout else ""
-                raise SystemExit(
-                    f"contract_tests: the mock at {base_url} exited with code {process.returncode}:\n{output}"
+                raise Stop(
+                    EXIT_USAGE,
+                    f"the mock at {base_url} exited with code {process.returncode}: {' '.join(output.split())}",
                 ) from None
             if time.monotonic() > deadline:
-                raise SystemExit(
-                    f"contract_tests: the mock at {base_url} did not answer within {timeout:.0f} s"
-                ) from None
+                raise Stop(EXIT_TARGET, f"the mock at {base_url} did not answer within {timeout:.0f} s") from None
             time.sleep(0.05)
 
 
@@ -226,8 +236,48 @@ def preflight(target: Target) -> Preflight:
     return check
 
 
+# Settings that describe a target: when any is set, the run is against that target and JAFARSHOP_BASE_URL must be set
+# too (a CI variable that came in empty must not turn the run into a run against a mock started here).
+TARGET_SETTINGS = (SETTINGS["api_key"], SETTINGS["other_api_key"], SETTINGS["mapped_skus"], SETTINGS["admin_token"])
+
+
+def _report_in(argv: Sequence[str]) -> Path:
+    """The --report path of a command line argparse refused, or the default."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg.startswith("--report="):
+            return Path(arg.split("=", 1)[1])
+        if arg == "--report" and index + 1 < len(argv):
+            return Path(argv[index + 1])
+    return DEFAULT_REPORT
+
+
+def _remove_reports(report: Path) -> None:
+    """An earlier run's reports go first: this run's stand alone, or none do."""
+    base = report.parent / "contract-coverage"
+    for path in (report, base.with_suffix(".json"), base.with_suffix(".md")):
+        if path.is_file():
+            path.unlink()
+
+
+def _writable(report: Path) -> bool:
+    """Whether the report can be written: not a folder, and its nearest existing folder is one this run may write."""
+    if report.is_dir():
+        return False
+    nearest = next(parent for parent in report.absolute().parents if parent.exists())
+    return nearest.is_dir() and os.access(nearest, os.W_OK)
+
+
 def _settings_from_environment(args: argparse.Namespace) -> None:
     """The options' environment fallbacks, checked; options go to the suite's process through the environment."""
+    given = [setting.env for setting in TARGET_SETTINGS if os.environ.get(setting.env)]
+    if given and not os.environ.get("JAFARSHOP_BASE_URL", "").strip():
+        state = "empty" if "JAFARSHOP_BASE_URL" in os.environ else "not set"
+        verb = "is" if len(given) == 1 else "are"
+        raise Stop(EXIT_USAGE, f"JAFARSHOP_BASE_URL is {state}, yet {', '.join(given)} {verb} set: point "
+                   "JAFARSHOP_BASE_URL at the API (e.g. https://staging-api.jafarshop.com/v1), or unset them all to "
+                   "run against a mock this command starts")  # fmt: skip
     try:
         if args.skip_preflight is None:
             args.skip_preflight = env_flag("JAFARSHOP_SKIP_PREFLIGHT")
@@ -300,14 +350,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:  # the report still tells CI why: where --report says, or where it goes by default
+        report = _report_in(argv)
+        _remove_reports(report)
+        print(f"jafarshop-contract: {exc}", file=sys.stderr, flush=True)
+        write_stopped_report(report, EXIT_USAGE, str(exc))
+        return EXIT_USAGE
     base = coverage_base(args)
-    for report in (args.report, base.with_suffix(".json"), base.with_suffix(".md")):  # fresh, or not at all
-        report.unlink(missing_ok=True)
+    _remove_reports(args.report)
+    if not _writable(args.report):
+        line = f"--report {args.report}: not a file this run can write; name a file in a folder you can write"
+        print(f"jafarshop-contract: {line} (default reports/contract-junit.xml)", file=sys.stderr, flush=True)
+        return EXIT_USAGE
     started = time.monotonic()
     try:
         _settings_from_environment(args)
-        if os.environ.get("JAFARSHOP_BASE_URL"):
+        if "JAFARSHOP_BASE_URL" in os.environ or any(os.environ.get(setting.env) for setting in TARGET_SETTINGS):
             code = _verify(args)
         else:
             with local_mock() as environment:

@@ -17,7 +17,26 @@ ABSENT = object()
 # Printable text, any script (customers are named in Arabic as often as in Latin), no surrounding spaces: a target
 # may trim strings, and the guide does not say it must not.
 _TEXT_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp", "Co", "Cn"))
-_typical_text = st.text(_TEXT_ALPHABET, min_size=1, max_size=30).map(str.strip).filter(bool)
+_typical_text = st.text(_TEXT_ALPHABET, min_size=1, max_size=30).map(lambda value: trimmed(value)).filter(bool)
+
+
+def trimmed(value: str) -> str:
+    """`value` without the white space any target may trim: Python's and JavaScript's (which adds U+FEFF)."""
+    return value.strip().strip("\ufeff").strip()
+
+
+def utf16_units(value: str) -> int:
+    """The length of `value` as Java, JavaScript and .NET count it: characters beyond the BMP count twice."""
+    return len(value.encode("utf-16-le")) // 2
+
+
+def cut(value: str, limit: int) -> str:
+    """`value` cut to at most `limit` UTF-16 code units (the spec's unit for text limits), then trimmed."""
+    while utf16_units(value) > limit:
+        value = value[: max(0, len(value) - max(1, (utf16_units(value) - limit) // 2))]
+    return trimmed(value)
+
+
 # What real stores send that chance seldom reaches in 50 examples: other scripts, emoji beyond the Basic Multilingual
 # Plane (ZWJ sequences, flags, skin tones), combining marks, right-to-left marks, quotes and markup, mathematical and
 # rare CJK letters, no-break and em spaces inside.
@@ -25,13 +44,13 @@ ODD_TEXT = (
     "جعفر الخطيب", "زعتر بلدي – ٥٠٠ غرام", "شارع الملكة رانيا ١٢", "מאפה שמרים", "抹茶ラテ 500g", "绿茶 特级",
     "김치 1kg", "Чай с чабрецом", "Ελαιόλαδο", "मसाला चाय", "ต้มยำกุ้ง", "Straße ẞ", "Cre\u0300me bru\u0302le\u0301e",
     "\U0001f468\u200d\U0001f469\u200d\U0001f467 family pack", "🇯🇴 flag", "👍🏽 thumbs", "🌿🍋🫒", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝟙𝟚𝟛", "𠀋𡈽𤭢 rare",
-    "\u200fمرحبا\u200e abc", 'Tom\'s "best" <b>tea</b> &amp; co \\ / ; DROP TABLE', "a\u00a0b\u2003c", "Z\u0351a\u0308lgo\u0353",
+    "\u200fمرحبا\u200e abc", 'Tom\'s "best" tea & co. \\ / 50% (x2)', "a\u00a0b\u2003c", "Z\u0351a\u0308lgo\u0353",
 )  # fmt: skip
 
 
 def _to_length(seed: str, length: int) -> str:
-    """`seed` repeated to `length` characters (cut there), without surrounding spaces."""
-    return ((seed + " ") * (length // (len(seed) + 1) + 1))[:length].strip() or seed.strip()
+    """`seed` repeated to at most `length` UTF-16 code units (cut there), without surrounding spaces."""
+    return cut((seed + " ") * (length // max(1, len(seed)) + 1), length) or cut(seed, length)
 
 
 def text_up_to(limit: int) -> st.SearchStrategy[str]:
@@ -39,7 +58,7 @@ def text_up_to(limit: int) -> st.SearchStrategy[str]:
     so that hypothesis' budget is not spent on it)."""
     odd = st.sampled_from(ODD_TEXT)
     long = st.builds(_to_length, st.one_of(odd, _typical_text), st.integers(limit * 3 // 4, limit))
-    return st.one_of(_typical_text, _typical_text, odd, long).map(lambda value: value[:limit].strip()).filter(bool)
+    return st.one_of(_typical_text, _typical_text, odd, long).map(lambda value: cut(value, limit)).filter(bool)
 
 
 def text() -> st.SearchStrategy[str]:
@@ -133,7 +152,12 @@ def items(skus: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
 
 def own_skus(unmapped_sku: str) -> st.SearchStrategy[str]:
     """SKUs of the partner's own products: the configured unmapped SKU, or made-up ones no catalogue holds."""
-    return st.one_of(st.just(unmapped_sku), st.builds(lambda: unique_id("PARTNER-OWN")))
+    return st.one_of(st.just(unmapped_sku), st.builds(lambda: unique_id("PARTNER-OWN")), st.builds(longest_sku))
+
+
+def longest_sku() -> str:
+    """A partner SKU as long as a target must accept (x-largest-accepted), unique."""
+    return ("PARTNER-OWN-ERP-" + uuid.uuid4().hex * 2)[: largest_accepted()["sku_characters"]]
 
 
 def _lines(templates: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
@@ -142,7 +166,7 @@ def _lines(templates: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     for index in range(count):
         line = dict(templates[index % len(templates)])
         suffix = f" #{index}"
-        line["title"] = line["title"][: largest_accepted()["text_characters"] - len(suffix)] + suffix
+        line["title"] = cut(line["title"], largest_accepted()["text_characters"] - len(suffix)) + suffix
         line["price"] = round(abs(line["price"] - index / 1000), 3)
         if line.get("product_url") and index >= len(templates):  # long URLs on the drawn lines only: the body's size
             line["product_url"] = line["product_url"][:100] + f"&line={index}"
@@ -195,35 +219,45 @@ def carts(
 
 
 # Phone numbers and postal codes in the forms stores keep them.
-PHONES = ("+962791234567", "+962 7 9123 4567", "(06) 555-1234", "0791234567", "+1-202-555-0143 ext. 12", "٠٧٩١٢٣٤٥٦٧")
-POSTAL_CODES = ("11118", "SW1A 1AA", "12345-6789", "01310-100", "K1A 0B1", "100-0001", "D02 X285")
+# The last of each is as long as a target must accept (x-largest-accepted: 32 and 16 characters).
+PHONES = (
+    "+962791234567",
+    "+962 7 9123 4567",
+    "(06) 555-1234",
+    "0791234567",
+    "٠٧٩١٢٣٤٥٦٧",
+    "+1 (202) 555-0143 ext. 12345 #9",
+)
+POSTAL_CODES = ("11118", "SW1A 1AA", "12345-6789", "01310-100", "K1A 0B1", "100-0001", "D02 X285", "BR-01310-100 SP9")
 
 
 def largest_cart(mapped_skus: tuple[str, ...], unmapped_sku: str) -> dict[str, Any]:
-    """The largest cart a target must accept, at every limit at once (x-largest-accepted): the most lines, the
-    longest text in several scripts, three-decimal amounts, the longest order id."""
+    """The largest cart a target must accept, at every limit at once (x-largest-accepted): the most lines, within the
+    smallest body a target must take; the longest text in several scripts (on every 25th line, the customer and the
+    address), the longest SKU, phone, postal code and order id, three-decimal amounts."""
     limits = largest_accepted()
     width = limits["text_characters"]
     lines = []
     for index in range(limits["items"]):
         seed = ODD_TEXT[index % len(ODD_TEXT)]
-        sku = mapped_skus[index % len(mapped_skus)] if index % 2 == 0 else unique_id("PARTNER-OWN")
-        line = {"sku": sku, "title": f"{index:03d} " + _to_length(seed, width - 4), "price": 1000 + index / 1000,
-                "quantity": 1 + index * 37 % limits["quantity"], "product_url": f"https://متجر.example/p/{index}"}  # fmt: skip
-        lines.append(line)
+        title = f"{index:03d} " + (_to_length(seed, width - 4) if index % 25 == 0 else seed)
+        sku = mapped_skus[index % len(mapped_skus)] if index % 2 == 0 else unique_id("OWN")
+        lines.append({"sku": sku, "title": title, "price": 1000 + index / 1000,
+                      "quantity": 1 + index * 37 % limits["quantity"], "product_url": f"https://متجر.example/p/{index}"})  # fmt: skip
     lines[1]["sku"] = unmapped_sku
+    lines[3]["sku"] = longest_sku()
     cart = {
         "partner_order_id": ("gid://shopify/Order/" + uuid.uuid4().hex * 4)[: limits["partner_order_id_characters"]],
         "items": lines,
         "customer": {
             "name": _to_length("جعفر الخطيب Jafar \U0001f468\u200d\U0001f469\u200d\U0001f467", width),
-            "phone": "+962 7 9123 4567",
+            "phone": PHONES[-1],
         },
         "shipping": {
             "street": _to_length("شارع الملكة رانيا ١٢ Queen Rania St.", width),
             "city": _to_length("عمّان Amman", width),
             "state": _to_length("خلدا Khalda", width),
-            "postal_code": "11118",
+            "postal_code": POSTAL_CODES[-1],
             "country": "JO",
         },
         "totals": {"subtotal": 9_999_999.999, "tax": 0.125, "shipping": 7.5, "total": float(limits["amount"])},

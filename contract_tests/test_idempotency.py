@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -117,18 +118,32 @@ def test_replay_of_a_cart_without_mapped_sku_answers_204_again(api: ApiClient, s
 
 
 def test_different_keys_create_different_orders(api: ApiClient, sample_cart: SampleCart) -> None:
-    """Also keys from other systems, as long as a target must take them (x-largest-accepted), that differ only in
-    their last character: a key is all of its characters, not a prefix."""
+    """Also keys that differ only late or in their dashes, as keys from other systems do: a key is all of its
+    characters. Up to the length a target must accept (x-largest-accepted) each is a new order; a longer one may be
+    refused (4xx), never taken as another key."""
     cart = sample_cart()
     first = create_order(api, cart, key=unique_id("idem"))
     second = create_order(api, cart, key=unique_id("idem"))
     assert first != second, "the same cart under two different keys must create two orders"
-    long_key = new_key("system", largest_accepted()["idempotency_key_characters"]).ljust(64, "0")[:64]
-    third = create_order(api, cart, key=long_key[:-1] + "1")
-    fourth = create_order(api, cart, key=long_key[:-1] + "2")
-    assert third != fourth, (
-        f"two keys of {len(long_key)} characters that differ only in the last one must create two orders "
-        f"(the key is all of its characters): {long_key[:-1]}1 and ...2 gave one order"
+    limit = largest_accepted()["idempotency_key_characters"]
+    base = new_key("system", limit).ljust(limit, "0")[:limit]
+    seed = uuid.uuid4().hex[:12]
+    pairs = {
+        f"{limit} characters that differ only in the last": (base[:-1] + "1", base[:-1] + "2"),
+        "keys that differ only where their dashes are": (f"order-1-23-{seed}", f"order-12-3-{seed}"),
+    }
+    for how, keys in pairs.items():
+        orders = [create_order(api, cart, key=key) for key in keys]
+        assert orders[0] != orders[1], f"two keys of {how} must create two orders ({keys[0]}, {keys[1]}): one order"
+    longer = (base * 2)[: limit + 36]
+    answers = [api.submit(cart, key=longer[:-1] + end) for end in "12"]
+    taken = [answer.json()["supplier_order_id"] for answer in answers if answer.status_code == 200]
+    assert all(answer.status_code == 200 or 400 <= answer.status_code < 500 for answer in answers), (
+        f"keys of {len(longer)} characters: a new order each, or refused (4xx): {[a.status_code for a in answers]}"
+    )
+    assert len(set(taken)) == len(taken), (
+        f"two keys of {len(longer)} characters that differ only in the last were taken as one (the same order): "
+        "a target may refuse keys longer than it takes, never cut them"
     )
 
 

@@ -11,9 +11,15 @@ from contract_tests.strategies import SampleCart
 
 
 def order_id_spellings(order_id: str) -> dict[str, str]:
-    """Other spellings of a UUID that a target may read as the same order (uuid.UUID() in Python, for one, reads
-    them all): upper case, lower case, without dashes."""
-    spellings = {"upper case": order_id.upper(), "lower case": order_id.lower(), "no dashes": order_id.replace("-", "")}
+    """Other spellings of a UUID that a target may read as the same order (Python's uuid.UUID() and Go's uuid.Parse,
+    for two, read them all): upper case, lower case, without dashes, in braces (percent-encoded), as a URN."""
+    spellings = {
+        "upper case": order_id.upper(),
+        "lower case": order_id.lower(),
+        "no dashes": order_id.replace("-", ""),
+        "braces": f"%7B{order_id}%7D",
+        "URN": f"urn:uuid:{order_id}",
+    }
     return {how: spelled for how, spelled in spellings.items() if spelled != order_id}
 
 

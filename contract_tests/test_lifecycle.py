@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from contract_tests.admin import admin_api
-from contract_tests.checks import assert_happened_between, create_order, now_utc, read_order
+from contract_tests.checks import assert_happened_between, create_order, now_utc, parse_utc_time, read_order
 from contract_tests.client import ApiClient
 from contract_tests.spec import reachable
 from contract_tests.strategies import SampleCart
@@ -25,8 +25,8 @@ READS = 5
 PAUSE_SECONDS = 0.2
 
 
-def _moment(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _moment(value: Any) -> datetime:
+    return parse_utc_time(value, "an order's time")
 
 
 def assert_moves_forward(seen: list[dict[str, Any]]) -> None:
@@ -36,7 +36,7 @@ def assert_moves_forward(seen: list[dict[str, Any]]) -> None:
         assert after["status"] in reachable(before["status"]), (
             f"the order went from {before['status']} to {after['status']}, which no documented transition allows"
         )
-        assert after["created_at"] == before["created_at"], "created_at changed"
+        assert _moment(after["created_at"]) == _moment(before["created_at"]), "created_at changed"
         assert _moment(after["updated_at"]) >= _moment(before["updated_at"]), (
             f"updated_at went backwards: {before['updated_at']} -> {after['updated_at']}"
         )
@@ -103,6 +103,27 @@ def assert_status_fields(order: dict[str, Any], after: str) -> None:
         assert not order.get("tracking"), f"a {status} order carries tracking data after {after}"
 
 
+# On this path the first change comes 2 s after the order: by the target's own clock (no skew between two clocks),
+# updated_at and shipped_at must then be at least that much (less a second of clock resolution) after created_at.
+TIMED_PATH = "confirmed-shipped-delivered"
+TIMED_PAUSE_SECONDS = 2.0
+
+
+def assert_moved_on(order: dict[str, Any], waited: timedelta, action: str) -> None:
+    """After a change made `waited` after the order was created, its times say it came that much later."""
+    created = parse_utc_time(order["created_at"], "created_at")
+    least = waited - timedelta(seconds=1)
+    times = {"updated_at": order["updated_at"]}
+    if action == "ship":
+        times["tracking.shipped_at"] = order["tracking"]["shipped_at"]
+    for name, value in times.items():
+        assert parse_utc_time(value, name) - created >= least, (
+            f"{name} after {action} is {value}, only {(parse_utc_time(value, name) - created).total_seconds():.1f} s "
+            f"after created_at ({order['created_at']}), but the change came {waited.total_seconds():.1f} s after the "
+            "order: the time of a change must move with it"
+        )
+
+
 @pytest.mark.parametrize("path", list(PATHS.values()), ids=list(PATHS))
 def test_every_documented_transition_reads_back(
     api: ApiClient, target: Target, sample_cart: SampleCart, http: httpx.Client, path: tuple[str, ...]
@@ -112,7 +133,10 @@ def test_every_documented_transition_reads_back(
     the guide does not allow, whether or not the supplier's side refuses it, changes nothing the partner reads."""
     admin = admin_api(target, http, api.ledger)
     order_id = create_order(api, sample_cart())
+    created = now_utc()
     seen = [read_order(api, order_id)]
+    if path == PATHS[TIMED_PATH]:  # time for the target's own clock to show that a change came later
+        time.sleep(max(0.0, TIMED_PAUSE_SECONDS - (now_utc() - created).total_seconds()))
     for action in (None, *path):
         if action is not None:
             body, status = STEPS[action]
@@ -124,6 +148,8 @@ def test_every_documented_transition_reads_back(
             assert_happened_between(order["updated_at"], f"updated_at after {action}", before, after)
             if action == "ship":
                 assert_happened_between(order["tracking"]["shipped_at"], "tracking.shipped_at", before, after)
+            if path == PATHS[TIMED_PATH]:
+                assert_moved_on(order, before - created, action)
             assert_status_fields(order, f"{' -> '.join(path[: path.index(action) + 1])}")
             seen.append(order)
         current = seen[-1]["status"]

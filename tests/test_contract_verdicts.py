@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -228,6 +229,39 @@ def test_a_target_that_stops_answering_ends_the_run_with_exit_3(tmp_path: Path) 
     # Its failures are no verdict: the report holds the one line instead, and no coverage is published.
     assert "stopped answering" in setup_failure(tmp_path / "reports" / "contract-junit.xml")
     assert not (tmp_path / "reports" / "contract-coverage.json").exists()
+
+
+def test_a_target_that_dies_on_a_request_is_a_violation_not_an_outage(tmp_path: Path) -> None:
+    """It answered the pre-flight, then died on a large cart: the run stops as for an outage, but the verdict is a
+    contract violation (exit 1, which CI does not tolerate), with the request that killed it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = (
+        "import socket; from mockserver import create_app; from mockserver.server import run; "
+        "from tests.broken_targets.data_defects import DiesOnLargeCarts; "
+        f"run(DiesOnLargeCarts(create_app()), socket.create_server(('127.0.0.1', {port})))"
+    )
+    target = subprocess.Popen(
+        [sys.executable, "-c", serve], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/v1"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{base}/openapi.json", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        result = contract(tmp_path, {**SETTINGS, "JAFARSHOP_BASE_URL": base}, "--examples", "3", timeout=300)
+    finally:
+        target.kill()
+        target.wait()
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "closed the connection" in output and "without an answer" in output and "died on that request" in output
+    assert "exit 1 (contract violation)" in output and "Traceback" not in output
 
 
 def test_reproductions_paste_into_a_shell_with_the_keys_as_variables() -> None:

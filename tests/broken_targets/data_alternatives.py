@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import MockState, create_app
 from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.stores import IdempotencyRecord, IdempotencyStore
-from tests.broken_targets.asgi import is_order_read, is_partner_api, mock_with_responses
+from tests.broken_targets.asgi import JsonRewrite, is_order_read, is_partner_api, mock_with_responses
 from tests.broken_targets.targets import Alternative
 
 
@@ -53,12 +54,23 @@ def _offset_form(value: Any) -> Any:
     return moment.isoformat(timespec="milliseconds")
 
 
-def _times_with_offset(scope: Scope, status: int, body: Any) -> tuple[int, Any]:
-    if status == 200 and is_order_read(scope):
-        body["created_at"], body["updated_at"] = _offset_form(body["created_at"]), _offset_form(body["updated_at"])
-        if body.get("tracking"):
-            body["tracking"]["shipped_at"] = _offset_form(body["tracking"]["shipped_at"])
-    return status, body
+def _lower_case_nanoseconds(value: Any) -> Any:
+    """The same moment as RFC 3339 allows it too: lower-case t and z, nine digits of fraction."""
+    if not isinstance(value, str):
+        return value
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.strftime("%Y-%m-%dt%H:%M:%S.%f000z")
+
+
+def _times_written(form: Callable[[Any], Any]) -> JsonRewrite:
+    def rewrite(scope: Scope, status: int, body: Any) -> tuple[int, Any]:
+        if status == 200 and is_order_read(scope):
+            body["created_at"], body["updated_at"] = form(body["created_at"]), form(body["updated_at"])
+            if body.get("tracking"):
+                body["tracking"]["shipped_at"] = form(body["tracking"]["shipped_at"])
+        return status, body
+
+    return rewrite
 
 
 class CaseInsensitiveKeys(IdempotencyStore):
@@ -92,11 +104,13 @@ DATA_ALTERNATIVES = [
     Alternative("no-keep-alive", "every answer closes its connection", lambda: NoKeepAlive(create_app())),
     Alternative("slow-answers", "every partner request is answered 15 ms late", lambda: SlowAnswers(create_app())),
     Alternative("times-with-an-offset", "times written 2026-12-05T08:00:00.123+00:00 (RFC 3339 UTC, milliseconds)",
-                mock_with_responses(_times_with_offset)),
+                mock_with_responses(_times_written(_offset_form))),
+    Alternative("times-lower-case-nanoseconds", "times written 2026-12-05t08:00:00.123456000z (RFC 3339 allows both)",
+                mock_with_responses(_times_written(_lower_case_nanoseconds))),
     Alternative("case-insensitive-keys", "Idempotency-Keys are matched without regard to case",
                 lambda: create_app(MockState(load_fixtures(DEFAULT_FIXTURES), idempotency=CaseInsensitiveKeys))),
-    Alternative("300-kib-body-limit", "bodies over 300 KiB are 413 (above the 256 KiB a target must accept)",
-                lambda: create_app(max_body_bytes=300 * 1024)),
+    Alternative("100-kib-body-limit", "bodies over 100 KiB are 413 (Express's default; what a target must accept)",
+                lambda: create_app(max_body_bytes=100 * 1024)),
     Alternative("order-ids-without-dashes", "an order id without its dashes reads that order, for its partner only",
                 lambda: OrderIdsWithoutDashes(create_app())),
 ]  # fmt: skip

@@ -6,6 +6,7 @@ spellings break ownership or idempotency. Each is caught only by the test of its
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from tests.broken_targets.asgi import (
     RewriteResponses,
     canonical_json,
     is_order_read,
+    is_partner_api,
     keyed_submit,
     mock_with_requests,
     read_all,
@@ -104,6 +106,24 @@ class ComparesFirst64KiB:
         await self.app({**scope, "headers": headers}, replay(raw, receive), send)
 
 
+class DiesOnLargeCarts:
+    """The whole server process dies on a request body over 20 KiB (an out-of-memory kill, a crashing parser). Not
+    in DEFECTS, which are served inside the test process: tests/test_contract_verdicts.py serves it in its own."""
+
+    LIMIT = 20 * 1024
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if is_partner_api(scope) and scope["method"] == "POST":
+            raw = await read_all(receive)
+            if len(raw) > self.LIMIT:
+                os._exit(1)
+            receive = replay(raw, receive)
+        await self.app(scope, receive, send)
+
+
 LOCAL_OFFSET = timedelta(hours=3)  # Amman's time, labelled as UTC
 
 
@@ -125,6 +145,15 @@ def _local_times_on_change(scope: Scope, status: int, body: Any) -> tuple[int, A
         body["updated_at"] = _later(body["updated_at"])
         if body.get("tracking"):
             body["tracking"]["shipped_at"] = _later(body["tracking"]["shipped_at"])
+    return status, body
+
+
+def _frozen_times(scope: Scope, status: int, body: Any) -> tuple[int, Any]:
+    """updated_at and shipped_at never move from created_at (set once, at insert)."""
+    if status == 200 and is_order_read(scope):
+        body["updated_at"] = body["created_at"]
+        if body.get("tracking"):
+            body["tracking"]["shipped_at"] = body["created_at"]
     return status, body
 
 
@@ -191,6 +220,9 @@ DATA_DEFECTS = [
     Defect("change-times-in-local-time", "after a status change, updated_at and shipped_at are local time labelled Z",
            lambda: RewriteResponses(create_app(), _local_times_on_change),
            ("test_every_documented_transition_reads_back",), only=True),
+    Defect("times-never-move", "updated_at and shipped_at stay at created_at, whatever changes later",
+           lambda: RewriteResponses(create_app(), _frozen_times), ("test_every_documented_transition_reads_back",),
+           only=True),
     Defect("order-id-spellings-skip-ownership", "an order id in other case reads another partner's order",
            lambda: _mock(orders=SpellingsSkipOwnership),
            ("test_each_spelling_of_an_order_id_is_403_for_another_partner",), only=True),
