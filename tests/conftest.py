@@ -15,6 +15,36 @@ from mockserver import MockState, create_app
 from mockserver.fixtures import DEFAULT_FIXTURES, Fixtures, load_fixtures
 from tests.helpers import FakeClock, LiveServer, load_cart, serve
 
+# Under pytest-xdist (`make test`: `-n auto --dist loadgroup`) tests go to the workers one by one, in collection order.
+LONG_MARKS = ("slow", "wheel")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that share a module-scoped fixture (a wheel build, the certification runs) form one xdist group, so that
+    one worker builds it once; on a worker, the long groups and then the long tests go first, so that no worker is
+    left alone with one at the end."""
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        shared = sorted(
+            name
+            for name, definitions in item._fixtureinfo.name2fixturedefs.items()
+            if definitions[-1].scope in ("module", "package", "class")
+        )
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{shared[0]}"))
+    if not hasattr(config, "workerinput"):
+        return  # a serial run keeps the files' order
+    long = {unit_of(item) for item in items if any(item.get_closest_marker(mark) for mark in LONG_MARKS)}
+    items.sort(key=lambda item: 2 if unit_of(item) not in long else 0 if item.get_closest_marker("xdist_group") else 1)
+
+
+def unit_of(item: pytest.Item) -> str:
+    """What a worker takes at once: the xdist group of `item`, or the test alone."""
+    mark = item.get_closest_marker("xdist_group")
+    return str(mark.args[0]) if mark else item.nodeid
+
 
 @pytest.fixture(scope="session")
 def default_fixtures() -> Fixtures:

@@ -128,7 +128,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, dict[
         scorecard = json.loads((reports / "certification.json").read_text()) if result.returncode != USAGE else {}
         return result.returncode, scorecard, result.stdout + result.stderr
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    # The runs mostly wait (the scenario's pauses, the client's backoff): all at once, one wide pool.
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
         return dict(zip(clients, pool.map(one, clients), strict=True))
 
 

@@ -5,13 +5,13 @@ suite must pass them. Serve one by hand with `python -m tests.broken_targets NAM
 
 from __future__ import annotations
 
-from tests.broken_targets.alternatives import ALTERNATIVES
+from tests.broken_targets.alternatives import ALTERNATIVES, EVERY_ALTERNATIVE
 from tests.broken_targets.rewriting_defects import REWRITING_DEFECTS
 from tests.broken_targets.state_defects import STATE_DEFECTS
 from tests.broken_targets.targets import Alternative, Defect
 
-__all__ = ["ALTERNATIVES", "BY_NAME", "BY_NAME_ALTERNATIVE", "DEFECTS", "Alternative", "Defect"]
+__all__ = ["ALTERNATIVES", "BY_NAME", "BY_NAME_ALTERNATIVE", "DEFECTS", "EVERY_ALTERNATIVE", "Alternative", "Defect"]
 
 DEFECTS = [*STATE_DEFECTS, *REWRITING_DEFECTS]
 BY_NAME = {defect.name: defect for defect in DEFECTS}
-BY_NAME_ALTERNATIVE = {alternative.name: alternative for alternative in ALTERNATIVES}
+BY_NAME_ALTERNATIVE = {alternative.name: alternative for alternative in [*ALTERNATIVES, EVERY_ALTERNATIVE]}
