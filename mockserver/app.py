@@ -30,21 +30,21 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
-from mockserver.auth import bearer_handler
-from mockserver.certification_layer import CertificationLayer
-from mockserver.errors import install_error_handlers
-from mockserver.fastpath import FastPath
-from mockserver.faults import FaultInjection
-from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.handlers import operation_handlers
 from mockserver.handlers.admin import admin_handlers
-from mockserver.journal import RequestJournal
-from mockserver.limits import MAX_BODY_BYTES, LimitHeaderSize
-from mockserver.media_types import RequireContentType
-from mockserver.routes import SPECS, NoSlashRedirect, routes
-from mockserver.spec import ADMIN_SPEC, PARTNER_SPEC, SPEC_DIR, load_spec
-from mockserver.state import MockState
-from mockserver.validation import EnvelopeJSONBodyValidator, EnvelopeParameterValidator
+from mockserver.http.envelope import install_error_handlers
+from mockserver.http.limits import MAX_BODY_BYTES, LimitHeaderSize
+from mockserver.http.media_types import RequireContentType
+from mockserver.http.routes import SPECS, NoSlashRedirect, routes
+from mockserver.http.security import bearer_handler
+from mockserver.http.spec import ADMIN_SPEC, PARTNER_SPEC, SPEC_DIR, load_spec
+from mockserver.http.validation import EnvelopeJSONBodyValidator, EnvelopeParameterValidator
+from mockserver.layers.certification import CertificationLayer
+from mockserver.layers.fastpath import FastPath
+from mockserver.layers.faults import FaultInjection
+from mockserver.layers.journal import RequestJournal
+from mockserver.model.fixtures import DEFAULT_FIXTURES, load_fixtures
+from mockserver.model.state import MockState
 
 __all__ = ["ADMIN_SPEC", "PARTNER_SPEC", "create_app"]
 
@@ -57,7 +57,7 @@ def create_app(
     fast_path: bool = True,
 ) -> AsyncApp:
     """Build the mock: the partner API under /v1, the admin API under /__admin. `state` defaults to a fresh
-    MockState loaded from `fixtures`. `fast_path=False` leaves every request to connexion (mockserver/fastpath.py
+    MockState loaded from `fixtures`. `fast_path=False` leaves every request to connexion (mockserver/layers/fastpath.py
     says what the fast path does; its answers are the same)."""
     if state is None:
         state = MockState(load_fixtures(fixtures))

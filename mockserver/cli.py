@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mockserver.fixtures import FixtureError, load_fixtures
+from mockserver.model.fixtures import FixtureError, load_fixtures
+from mockserver.model.state import DEFAULT_ADMIN_TOKEN, MockState
 from mockserver.options import ADMIN_TOKEN_ENV, ALLOW_DEMO_ENV, build_parser
-from mockserver.state import DEFAULT_ADMIN_TOKEN, MockState
 
 
 def _mask(secret: str) -> str:

@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from mockserver.fixtures import DEFAULT_FIXTURES
-from mockserver.state import DEFAULT_ADMIN_TOKEN, DEFAULT_MAX_ORDERS
-from mockserver.stores import DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_IDEMPOTENCY_RECORDS
+from mockserver.model.fixtures import DEFAULT_FIXTURES
+from mockserver.model.state import DEFAULT_ADMIN_TOKEN, DEFAULT_MAX_ORDERS
+from mockserver.model.stores import DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_IDEMPOTENCY_RECORDS
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 ADMIN_TOKEN_ENV = "JAFARSHOP_MOCK_ADMIN_TOKEN"

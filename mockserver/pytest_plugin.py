@@ -139,9 +139,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def jafarshop_mock_server(pytestconfig: pytest.Config) -> Iterator[JafarShopMock]:
     """The session's mock, not reset between tests (use `jafarshop_mock` for that)."""
     from mockserver.app import create_app
-    from mockserver.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
+    from mockserver.model.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
+    from mockserver.model.state import MockState
     from mockserver.server import background
-    from mockserver.state import MockState
 
     path = pytestconfig.getoption("jafarshop_fixtures") or pytestconfig.getini("jafarshop_fixtures") or DEFAULT_FIXTURES
     try:

@@ -12,7 +12,7 @@ from connexion import AsyncApp
 from starlette.testclient import TestClient
 
 from mockserver import MockState, create_app
-from mockserver.fixtures import DEFAULT_FIXTURES, Fixtures, load_fixtures
+from mockserver.model.fixtures import DEFAULT_FIXTURES, Fixtures, load_fixtures
 from tests.helpers import FakeClock, LiveServer, load_cart, serve
 
 # Under pytest-xdist (`make test`: `-n auto --dist loadgroup`) tests go to the workers one by one, in collection order.

@@ -11,8 +11,8 @@ import yaml
 from starlette.testclient import TestClient
 
 from mockserver import MockState, create_app
-from mockserver.fixtures import Fixtures
 from mockserver.handlers.admin import kit_version
+from mockserver.model.fixtures import Fixtures
 from tests.helpers import ADMIN, KEY_A, ROOT, SUBMIT, assert_envelope, auth
 
 # --- the admin token --------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from mockserver import MockState, create_app
-from mockserver.fixtures import Fixtures
+from mockserver.model.fixtures import Fixtures
 from tests.helpers import ADMIN, KEY_A, KEY_B, SUBMIT, auth
 
 

@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import MockState, create_app
-from mockserver.domain import TRANSITIONS, Status
-from mockserver.fixtures import Fixtures
+from mockserver.model.domain import TRANSITIONS, Status
+from mockserver.model.fixtures import Fixtures
 from tests.helpers import ADMIN, KEY_B, FakeClock, assert_envelope, new_order, read_order
 
 ACTIONS = {

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import create_app
-from mockserver.fixtures import load_fixtures
+from mockserver.model.fixtures import load_fixtures
 from tests.broken_targets import ALTERNATIVES, DEFECTS, EVERY_ALTERNATIVE, Alternative, Defect
 from tests.helpers import ADMIN_TOKEN, KEY_A, KEY_B, ROOT, serve
 

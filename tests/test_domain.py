@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.domain import (
+from mockserver.model.domain import (
     InvalidTransition,
     Order,
     Status,

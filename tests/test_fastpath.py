@@ -24,8 +24,8 @@ from starlette.testclient import TestClient
 from contract_tests import strategies as cs
 from mockserver import MockState, create_app
 from mockserver.app import PARTNER_SPEC
-from mockserver.fixtures import Fixtures
-from mockserver.schema_check import compiled_check, submit_body_check, submit_body_schema
+from mockserver.http.schema_check import compiled_check, submit_body_check, submit_body_schema
+from mockserver.model.fixtures import Fixtures
 from tests.helpers import KEY_A, KEY_B, SUBMIT
 
 MAPPED = ("JDTQ1834", "JDTQ2001")

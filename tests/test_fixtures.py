@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
+from mockserver.model.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
 
 
 def test_default_fixtures_have_the_documented_partners_and_sku() -> None:

@@ -108,7 +108,7 @@ def test_every_gap_in_the_guide_has_a_written_decision(topic: str) -> None:
 
 
 def test_transitions_in_the_spec_match_the_mocks_rules() -> None:
-    from mockserver.domain import TRANSITIONS, Status
+    from mockserver.model.domain import TRANSITIONS, Status
 
     documented = RESOLVED["components"]["schemas"]["OrderStatus"]["x-transitions"]
     assert set(documented) == {status.value for status in Status}

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mockserver.domain import AccessDenied, IdempotencyConflict, OrderNotFound
-from mockserver.state import FIRST_SHOPIFY_ORDER_ID, MockState
-from mockserver.stores import Partners
+from mockserver.model.domain import AccessDenied, IdempotencyConflict, OrderNotFound
+from mockserver.model.state import FIRST_SHOPIFY_ORDER_ID, MockState
+from mockserver.model.stores import Partners
 from tests.helpers import FakeClock
 
 
@@ -126,7 +126,7 @@ def test_idempotency_records_are_capped_oldest_first(default_fixtures: Any, mixe
 def test_order_store_limit_answers_503_and_keeps_replays_and_204s(
     default_fixtures: Any, mixed_cart: dict[str, Any], unmapped_cart: dict[str, Any]
 ) -> None:
-    from mockserver.domain import StoreFull
+    from mockserver.model.domain import StoreFull
 
     state = MockState(default_fixtures, max_orders=2)
     first = state.submit_cart("partner-a", mixed_cart, "k1")

@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver import create_app
-from mockserver.state import MockState
+from mockserver.model.state import MockState
 from tests.helpers import SUBMIT, assert_envelope, auth, raw_post
 
 # --- 200 and 204 ---------------------------------------------------------------------------------------------

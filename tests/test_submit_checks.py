@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver.app import create_app
-from mockserver.state import MockState
+from mockserver.model.state import MockState
 from tests.helpers import KEY_A, SUBMIT, assert_envelope, auth, raw_post, submit
 
 # --- 401 ------------------------------------------------------------------------------------------------------

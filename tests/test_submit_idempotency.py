@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver.state import MockState
+from mockserver.model.state import MockState
 from tests.helpers import KEY_A, KEY_B, SUBMIT, assert_envelope, auth, raw_post, submit
 
 # --- the header ---------------------------------------------------------------------------------------------------

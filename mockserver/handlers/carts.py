@@ -8,7 +8,7 @@ from typing import Any
 from connexion import request
 from starlette.responses import Response
 
-from mockserver.state import MockState
+from mockserver.model.state import MockState
 
 
 def submit_cart(state: MockState) -> Callable[..., Awaitable[Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import MockState, create_app
-from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
+from mockserver.model.fixtures import DEFAULT_FIXTURES, load_fixtures
 from tests.broken_targets.asgi import (
     JSON_HEADERS,
     RewriteResponses,

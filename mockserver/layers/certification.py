@@ -11,24 +11,24 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.auth import authorized_partner
-from mockserver.certification import (
+from mockserver.http.body import parse_json_body_off_loop, read_body, replaying
+from mockserver.http.envelope import send_answer, send_envelope
+from mockserver.http.routes import is_partner_call, partner_operation
+from mockserver.http.schema_check import schema_errors, submit_body_schema
+from mockserver.http.security import authorized_partner
+from mockserver.http.spec import PARTNER_SPEC
+from mockserver.layers.faults import drop_connection
+from mockserver.layers.journal import FAULT_KEY
+from mockserver.model.certification import (
     MAX_RECORDED_BODY,
     Certification,
     classify_authorization,
     decide,
 )
-from mockserver.domain import BadRequest, IdempotencyConflict, payload_fingerprint
-from mockserver.errors import send_answer, send_envelope
-from mockserver.faults import drop_connection
-from mockserver.journal import FAULT_KEY
-from mockserver.json_body import parse_json_body_off_loop, read_body, replaying
-from mockserver.routes import is_partner_call, partner_operation
-from mockserver.schema_check import schema_errors, submit_body_schema
-from mockserver.spec import PARTNER_SPEC
+from mockserver.model.domain import BadRequest, IdempotencyConflict, payload_fingerprint
 
 if TYPE_CHECKING:
-    from mockserver.state import MockState
+    from mockserver.model.state import MockState
 
 _ENVELOPES = {409: IdempotencyConflict.error}  # the other statuses' messages are the API's own (errors.MESSAGES)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mockserver.domain import AccessDenied, Conflict, NotFound, Order, OrderNotFound
-from mockserver.fixtures import CatalogueEntry, PartnerFixture
+from mockserver.model.domain import AccessDenied, Conflict, NotFound, Order, OrderNotFound
+from mockserver.model.fixtures import CatalogueEntry, PartnerFixture
 
 # Memory bounds: the mock is meant to run for days under partners' load tests without growing without limit.
 DEFAULT_MAX_IDEMPOTENCY_RECORDS = 100_000

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.errors import send_envelope
-from mockserver.journal import FAULT_KEY
-from mockserver.routes import is_partner_call, partner_operation
+from mockserver.http.envelope import send_envelope
+from mockserver.http.routes import is_partner_call, partner_operation
+from mockserver.layers.journal import FAULT_KEY
 
 if TYPE_CHECKING:
-    from mockserver.state import MockState
+    from mockserver.model.state import MockState
 
 
 @dataclass

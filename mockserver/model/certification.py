@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockserver.auth import bearer_token
-from mockserver.domain import Conflict, Status, ValidationFailed
+from mockserver.http.security import bearer_token
+from mockserver.model.domain import Conflict, Status, ValidationFailed
 
 if TYPE_CHECKING:
-    from mockserver.stores import Partners
+    from mockserver.model.stores import Partners
 
 # Each condition: what the n-th attempt (1-based) of that partner order gets. "normal" is the mock's own answer.
 CONDITIONS: dict[str, str] = {

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from connexion.security import BearerSecurityHandler
 
 if TYPE_CHECKING:
-    from mockserver.state import MockState
+    from mockserver.model.state import MockState
 
 # RFC 6750 section 2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 section 11.1).
 # A tab, or anything after the token, is not a Bearer credential: 401, and the journal agrees (no partner).

@@ -12,8 +12,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockserver.auto_advance import Step, automatic_details
-from mockserver.domain import (
+from mockserver.layers.faults import Fault, FaultStore
+from mockserver.layers.journal import Journal, JournalEntry
+from mockserver.model.auto_advance import Step, automatic_details
+from mockserver.model.domain import (
     IdempotencyConflict,
     InvalidTransition,
     NotFound,
@@ -25,10 +27,8 @@ from mockserver.domain import (
     order_items,
     payload_fingerprint,
 )
-from mockserver.faults import Fault, FaultStore
-from mockserver.fixtures import Fixtures
-from mockserver.journal import Journal, JournalEntry
-from mockserver.stores import (
+from mockserver.model.fixtures import Fixtures
+from mockserver.model.stores import (
     DEFAULT_IDEMPOTENCY_TTL,
     DEFAULT_MAX_IDEMPOTENCY_RECORDS,
     Catalogue,
@@ -43,7 +43,7 @@ from mockserver.stores import (
 )
 
 if TYPE_CHECKING:
-    from mockserver.certification import Certification
+    from mockserver.model.certification import Certification
 
 __all__ = ["DEFAULT_ADMIN_TOKEN", "FIRST_SHOPIFY_ORDER_ID", "MockState", "SubmitOutcome"]
 # The guide's example shopify_order_id; new orders count up from here so ids look like Shopify's.

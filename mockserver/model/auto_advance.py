@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mockserver.domain import Order, Status, Tracking, ValidationFailed, can_transition
+from mockserver.model.domain import Order, Status, Tracking, ValidationFailed, can_transition
 
 
 @dataclass(frozen=True)

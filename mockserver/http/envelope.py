@@ -15,7 +15,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 from starlette.types import Send
 
-from mockserver.domain import (
+from mockserver.model.domain import (
     AccessDenied,
     ApiError,
     BadRequest,

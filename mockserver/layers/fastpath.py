@@ -18,16 +18,16 @@ from typing import Any
 from connexion.jsonifier import Jsonifier
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.auth import authorized_partner
-from mockserver.domain import ApiError
-from mockserver.errors import envelope_body, report_api_error, report_unexpected_error, send_answer
-from mockserver.journal import PARTNER_KEY
-from mockserver.json_body import parse_json_body_off_loop, read_body, replaying
-from mockserver.limits import MAX_BODY_BYTES, MAX_HEADER_BYTES, headers_size
-from mockserver.media_types import parse_media_type
-from mockserver.routes import partner_routes
-from mockserver.schema_check import idempotency_key_rule, submit_body_check
-from mockserver.state import MockState
+from mockserver.http.body import parse_json_body_off_loop, read_body, replaying
+from mockserver.http.envelope import envelope_body, report_api_error, report_unexpected_error, send_answer
+from mockserver.http.limits import MAX_BODY_BYTES, MAX_HEADER_BYTES, headers_size
+from mockserver.http.media_types import parse_media_type
+from mockserver.http.routes import partner_routes
+from mockserver.http.schema_check import idempotency_key_rule, submit_body_check
+from mockserver.http.security import authorized_partner
+from mockserver.layers.journal import PARTNER_KEY
+from mockserver.model.domain import ApiError
+from mockserver.model.state import MockState
 
 _WATCHED = {b"authorization", b"content-type", b"content-length", b"transfer-encoding", b"idempotency-key"}
 

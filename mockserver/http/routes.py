@@ -11,7 +11,7 @@ from pathlib import Path
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.spec import ADMIN_SPEC, PARTNER_SPEC, load_spec
+from mockserver.http.spec import ADMIN_SPEC, PARTNER_SPEC, load_spec
 
 PARTNER_BASE = "/v1"
 ADMIN_BASE = "/__admin"

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.auth import authorized_partner
-from mockserver.domain import format_timestamp
-from mockserver.routes import is_partner_call, partner_operation
+from mockserver.http.routes import is_partner_call, partner_operation
+from mockserver.http.security import authorized_partner
+from mockserver.model.domain import format_timestamp
 
 if TYPE_CHECKING:
-    from mockserver.state import MockState
+    from mockserver.model.state import MockState
 
 # Scope keys the inner layers leave for the journal: the fault that shaped the answer, the partner already resolved.
 FAULT_KEY = "jafarshop.fault"

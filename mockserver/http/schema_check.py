@@ -17,7 +17,7 @@ import jsonschema_rs
 from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from jsonschema import Draft4Validator, ValidationError
 
-from mockserver.spec import load_spec
+from mockserver.http.spec import load_spec
 
 MAX_REPORTED_ERRORS = 20
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.types import Message, Receive
 
-from mockserver.domain import BadRequest
+from mockserver.model.domain import BadRequest
 
 
 @dataclass

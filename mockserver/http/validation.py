@@ -11,10 +11,10 @@ from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope
 
-from mockserver.domain import BadRequest, PayloadTooLarge, ValidationFailed
-from mockserver.json_body import parse_json_body_off_loop, read_body
-from mockserver.limits import MAX_BODY_BYTES
-from mockserver.schema_check import MAX_REPORTED_ERRORS, compiled_check, first_errors
+from mockserver.http.body import parse_json_body_off_loop, read_body
+from mockserver.http.limits import MAX_BODY_BYTES
+from mockserver.http.schema_check import MAX_REPORTED_ERRORS, compiled_check, first_errors
+from mockserver.model.domain import BadRequest, PayloadTooLarge, ValidationFailed
 
 
 class EnvelopeParameterValidator(ParameterValidator):  # type: ignore[misc]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.domain import BadRequest
+from mockserver.model.domain import BadRequest
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_HEADER_BYTES = 32 * 1024  # all request headers together, names and values; nginx's default is 8 KiB a line
