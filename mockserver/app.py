@@ -1,21 +1,24 @@
 """The app factory: the partner API and the admin API served by connexion from the specs, over one MockState.
 
-The way a request goes, outermost first (each layer's module in brackets):
+The way a request goes, outermost first (each layer's module in brackets, under mockserver/):
 
     server (server.py: granian, embedded)
-    -> journal (journal.py: records each partner request's final answer)
-    -> certification (certification_layer.py: when a run is armed, records for the grade and imposes its scenario)
-    -> faults (faults.py: the admin's injected delays, 500/503s and dropped connections)
-    -> fast path (fastpath.py: finishes the common accepted submit and read itself, else hands on)
-    -> connexion: exception layer (errors.py: every failure to the envelope)
-                  -> header limit (limits.py) -> no trailing-slash redirect (routes.py)
-                  -> routing -> security (auth.py) -> content type (media_types.py)
-                  -> validation (validation.py, json_body.py, schema_check.py)
+    -> server errors (starlette's ServerErrorMiddleware, connexion's outermost: an exception no layer below caught
+       becomes the envelope's 500, with no trace; http/envelope.py)
+    -> journal (layers/journal.py: records each partner request's final answer in model/journal.py)
+    -> certification (layers/certification.py: when a run is armed, records for the grade and imposes its scenario)
+    -> faults (layers/faults.py: the admin's injected delays, 500/503s and dropped connections)
+    -> fast path (layers/fastpath.py: finishes the common accepted submit and read itself, else hands on)
+    -> connexion: exception layer (http/envelope.py: every failure to the envelope)
+                  -> header limit (http/limits.py) -> no trailing-slash redirect (http/routes.py)
+                  -> routing -> security (http/security.py) -> content type (http/media_types.py)
+                  -> validation (http/validation.py, http/body.py, http/schema_check.py)
     -> handler (handlers/: one line or two, named after the operationId)
-    -> MockState (state.py: locks, applies due lifecycle steps, uses its stores in stores.py)
-    -> domain (domain.py: mapping, payload identity, lifecycle, the errors and their statuses)
+    -> MockState (model/state.py: locks, applies due lifecycle steps, uses its stores in model/)
+    -> domain (model/domain.py: mapping, payload identity, lifecycle, the errors and their statuses)
 
-The journal, certification and faults layers step aside at once when unused (one attribute test).
+The layers leave each other notes only through http/notes.py (the partner a key resolved to, the fault that shaped
+an answer). The journal, certification and faults layers step aside at once when unused (one attribute test).
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.types import Message, Receive
+from starlette.types import Message, Receive, Scope
 
+from mockserver.http.notes import note_body, noted_body
 from mockserver.model.domain import BadRequest
 
 
@@ -87,6 +88,16 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 PARSE_IN_THREAD_BYTES = 64 * 1024
+
+
+async def parse_json_body_once(scope: Scope, raw: bytes) -> Any:
+    """parse_json_body_off_loop, once per request: a layer that gets the bytes another layer parsed (replayed to it)
+    gets the body that layer parsed."""
+    parsed_already, body = noted_body(scope, raw)
+    if not parsed_already:
+        body = await parse_json_body_off_loop(raw)
+        note_body(scope, raw, body)
+    return body
 
 
 async def parse_json_body_off_loop(raw: bytes) -> Any:

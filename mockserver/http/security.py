@@ -1,34 +1,30 @@
-"""Bearer tokens (partner API keys, the admin token): one parser of the Authorization header for every layer that
-reads it (connexion's security check, the fast path, the journal, certification). 401 comes first."""
+"""Bearer tokens (partner API keys, the admin token) on a request: who the Authorization header names, resolved once
+per request for every layer that asks, and connexion's security handler. 401 comes first."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connexion.security import BearerSecurityHandler
+from starlette.types import Scope
+
+from mockserver.http.notes import note_partner, noted_partner
+from mockserver.model.credentials import bearer_token
 
 if TYPE_CHECKING:
     from mockserver.model.state import MockState
 
-# RFC 6750 section 2.1: credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 section 11.1).
-# A tab, or anything after the token, is not a Bearer credential: 401, and the journal agrees (no partner).
-_BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([^\s]+)")
 
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of a `Bearer <token>` Authorization header, or None."""
-    if not authorization:
-        return None
-    match = _BEARER.fullmatch(authorization.strip(" "))
-    return match.group(1) if match else None
-
-
-def authorized_partner(state: MockState, authorization: str | None) -> str | None:
-    """The partner a `Bearer <key>` Authorization header names, or None."""
-    token = bearer_token(authorization)
-    return None if token is None else state.partners.authenticate(token)
+def authorized_partner(state: MockState, scope: Scope, authorization: str | None) -> str | None:
+    """The partner the request's `Bearer <key>` Authorization header names, or None. Resolved once per request: the
+    first layer that asks hashes the key and notes the answer in the scope for the others."""
+    resolved, partner_id = noted_partner(scope)
+    if not resolved:
+        token = bearer_token(authorization)
+        partner_id = None if token is None else state.authenticate(token)
+        note_partner(scope, partner_id)
+    return partner_id
 
 
 def bearer_handler(state: MockState) -> type[BearerSecurityHandler]:
@@ -36,7 +32,7 @@ def bearer_handler(state: MockState) -> type[BearerSecurityHandler]:
     `x-realm: admin` (the admin spec's). The partner id becomes the handlers' `user` argument."""
 
     def partner_token(token: str) -> dict[str, Any] | None:
-        partner_id = state.partners.authenticate(token)
+        partner_id = state.authenticate(token)
         return None if partner_id is None else {"sub": partner_id}
 
     def admin_token(token: str) -> dict[str, Any] | None:

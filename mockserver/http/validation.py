@@ -11,7 +11,7 @@ from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope
 
-from mockserver.http.body import parse_json_body_off_loop, read_body
+from mockserver.http.body import parse_json_body_once, read_body
 from mockserver.http.limits import MAX_BODY_BYTES
 from mockserver.http.schema_check import MAX_REPORTED_ERRORS, compiled_check, first_errors
 from mockserver.model.domain import BadRequest, PayloadTooLarge, ValidationFailed
@@ -53,7 +53,7 @@ class EnvelopeJSONBodyValidator(JSONRequestBodyValidator):  # type: ignore[misc]
             raise PayloadTooLarge(f"the limit is {self.max_body_bytes} bytes")
         messages, raw = read.messages, read.raw
         if raw.strip() or self._required:  # an optional body may be left out
-            body = await parse_json_body_off_loop(raw)
+            body = await parse_json_body_once(scope, raw)
             fast_check = compiled_check(self._schema)
             if fast_check is None or not fast_check(body):
                 # The reference validator is pure Python: on a large invalid body (20,000 bad items) it would hold

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.http.body import parse_json_body_off_loop, read_body, replaying
+from mockserver.http.body import parse_json_body_once, read_body, replaying
 from mockserver.http.envelope import send_answer, send_envelope
+from mockserver.http.notes import note_fault
 from mockserver.http.routes import is_partner_call, partner_operation
 from mockserver.http.schema_check import schema_errors, submit_body_schema
 from mockserver.http.security import authorized_partner
 from mockserver.http.spec import PARTNER_SPEC
 from mockserver.layers.faults import drop_connection
-from mockserver.layers.journal import FAULT_KEY
 from mockserver.model.certification import (
     MAX_RECORDED_BODY,
     Certification,
@@ -48,7 +48,7 @@ class CertificationLayer:
 
     async def _certify(self, cert: Certification, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
-        partner = authorized_partner(self.state, headers.get("authorization"))
+        partner = authorized_partner(self.state, scope, headers.get("authorization"))
         if partner is not None and partner != cert.partner_id:
             await self.app(scope, receive, send)  # another partner's traffic on a shared mock: not the client's
             return
@@ -69,14 +69,14 @@ class CertificationLayer:
             entry["order_id"] = scope["path"].removeprefix("/v1/orders/")
         outcome = "normal"
         if operation == "submitCart":
-            receive = await self._read_submit(receive, entry)
+            receive = await self._read_submit(scope, receive, entry)
             pid = entry.get("partner_order_id")
             if pid is not None and entry["auth"] == "ok":
                 slot, condition, attempt = cert.condition_for(pid)
                 outcome = decide(condition, attempt)
                 entry.update(slot=slot, condition=condition, attempt=attempt, imposed=outcome)
                 if outcome != "normal":
-                    scope[FAULT_KEY] = f"certification: {condition} (order {slot}, attempt {attempt})"
+                    note_fault(scope, f"certification: {condition} (order {slot}, attempt {attempt})")
         answer = _Answer(send)
         try:
             if outcome in {"503", "500", "409", "422"}:
@@ -92,12 +92,12 @@ class CertificationLayer:
         finally:
             self._finish(cert, entry, answer)
 
-    async def _read_submit(self, receive: Receive, entry: dict[str, Any]) -> Receive:
+    async def _read_submit(self, scope: Scope, receive: Receive, entry: dict[str, Any]) -> Receive:
         read = await read_body(receive, MAX_RECORDED_BODY)
         body, problem = None, "the body was not read whole"
         if read.complete:
             try:  # parsed as strictly as the API parses it: NaN, duplicate keys, UTF-16 are a 400
-                body = await parse_json_body_off_loop(read.raw)
+                body = await parse_json_body_once(scope, read.raw)
                 problem = "the body is not a JSON object"
             except BadRequest as error:
                 problem = str(error.details)

@@ -18,14 +18,13 @@ from typing import Any
 from connexion.jsonifier import Jsonifier
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.http.body import parse_json_body_off_loop, read_body, replaying
+from mockserver.http.body import parse_json_body_once, read_body, replaying
 from mockserver.http.envelope import envelope_body, report_api_error, report_unexpected_error, send_answer
 from mockserver.http.limits import MAX_BODY_BYTES, MAX_HEADER_BYTES, headers_size
 from mockserver.http.media_types import parse_media_type
 from mockserver.http.routes import partner_routes
 from mockserver.http.schema_check import idempotency_key_rule, submit_body_check
 from mockserver.http.security import authorized_partner
-from mockserver.layers.journal import PARTNER_KEY
 from mockserver.model.domain import ApiError
 from mockserver.model.state import MockState
 
@@ -88,7 +87,7 @@ class FastPath:
         if not read.complete:
             return replaying(read.messages, receive)
         try:
-            body = await parse_json_body_off_loop(read.raw)
+            body = await parse_json_body_once(scope, read.raw)
         except ApiError:
             return replaying(read.messages, receive)
         if not isinstance(body, dict) or not self.body_check(body):  # type: ignore[misc]
@@ -102,12 +101,8 @@ class FastPath:
         return None
 
     def _partner(self, scope: Scope, headers: dict[bytes, str]) -> str | None:
-        """The partner the Authorization header names, or None (connexion then answers 401). Kept in the scope, so
-        that the journal does not hash the key a second time."""
-        partner_id = authorized_partner(self.state, headers.get(b"authorization"))
-        if partner_id is not None:
-            scope[PARTNER_KEY] = partner_id
-        return partner_id
+        """The partner the Authorization header names, or None (connexion then answers 401)."""
+        return authorized_partner(self.state, scope, headers.get(b"authorization"))
 
     def _idempotency_key(self, value: str | None) -> str | bool | None:
         """The key; None when absent; False when connexion must judge it (empty, too long, against the pattern)."""

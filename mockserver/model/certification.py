@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockserver.http.security import bearer_token
+from mockserver.model.credentials import bearer_token
 from mockserver.model.domain import Conflict, Status, ValidationFailed
 
 if TYPE_CHECKING:

@@ -12,8 +12,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockserver.layers.faults import Fault, FaultStore
-from mockserver.layers.journal import Journal, JournalEntry
 from mockserver.model.auto_advance import Step, automatic_details
 from mockserver.model.domain import (
     IdempotencyConflict,
@@ -27,7 +25,9 @@ from mockserver.model.domain import (
     order_items,
     payload_fingerprint,
 )
+from mockserver.model.faults import Fault, FaultStore
 from mockserver.model.fixtures import Fixtures
+from mockserver.model.journal import Journal, JournalEntry
 from mockserver.model.stores import (
     DEFAULT_IDEMPOTENCY_TTL,
     DEFAULT_MAX_IDEMPOTENCY_RECORDS,
@@ -102,6 +102,10 @@ class MockState:
     def is_admin(self, token: str) -> bool:
         """Whether `token` is the admin token (compared in constant time)."""
         return hmac.compare_digest(digest(token), self._admin_digest)
+
+    def authenticate(self, api_key: str) -> str | None:
+        """The partner id that owns `api_key`, or None."""
+        return self.partners.authenticate(api_key)
 
     # --- the partner API ----------------------------------------------------------------------------------------
 
@@ -224,6 +228,9 @@ class MockState:
 
     # --- faults, journal, certification -----------------------------------------------------------------------------
 
+    def has_faults(self) -> bool:
+        return bool(self.faults)  # read without the lock: the fault layer's quick test, taken again by take_fault
+
     def fault_list(self) -> list[Fault]:
         with self.lock:
             return list(self.faults)
@@ -239,6 +246,9 @@ class MockState:
     def clear_faults(self) -> None:
         with self.lock:
             self.faults.clear()
+
+    def journal_enabled(self) -> bool:
+        return self.journal.enabled
 
     def record_request(self, entry: JournalEntry) -> None:
         with self.lock:
