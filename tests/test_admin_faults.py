@@ -22,6 +22,7 @@ def test_next_n_requests_fail_then_recover(client: TestClient, mixed_cart: dict[
     answers = [client.post(SUBMIT, json=mixed_cart, headers=auth()) for _ in range(3)]
     assert [a.status_code for a in answers] == [status, status, 200]
     assert_envelope(answers[0], status)
+    assert answers[0].headers.get("retry-after") == ("1" if status == 503 else None)
     assert client.get("/__admin/faults", headers=ADMIN).json() == []
 
 

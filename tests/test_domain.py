@@ -14,6 +14,7 @@ from mockserver.model.domain import (
     Tracking,
     can_transition,
     has_mapped_sku,
+    idempotency_key,
     is_terminal,
     order_items,
     payload_fingerprint,
@@ -163,3 +164,8 @@ def test_rejection_needs_a_reason_and_shipping_needs_tracking() -> None:
         order.move_to(S.SHIPPED, T0)
     assert "tracking" in shipped.value.details
     assert order.status is S.CONFIRMED
+
+
+@pytest.mark.parametrize(("header", "key"), [(None, None), ("", None), (" ", " "), ("k-1", "k-1")])
+def test_an_empty_idempotency_key_counts_as_absent(header: str | None, key: str | None) -> None:
+    assert idempotency_key(header) == key

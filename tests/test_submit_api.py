@@ -99,12 +99,20 @@ def test_wrong_method_is_405_with_allow(client: TestClient) -> None:
     assert response.headers["allow"] == "POST"
 
 
-def test_unknown_route_is_404_envelope(client: TestClient) -> None:
-    assert_envelope(client.get("/v1/carts", headers=auth()), 404)
+def test_unknown_route_is_404_envelope_naming_the_routes(client: TestClient) -> None:
+    body = assert_envelope(client.get("/v1/carts", headers=auth()), 404)
+    assert body["details"] == (
+        "no such route; the partner API is POST /v1/carts/submit and GET /v1/orders/{supplier_order_id}"
+    )
 
 
-def test_full_order_store_is_a_503_envelope(default_fixtures: Any, mixed_cart: dict[str, Any]) -> None:
-    with create_app(MockState(default_fixtures, max_orders=1)).test_client() as client:
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "connexion-only"])
+def test_full_order_store_is_a_503_envelope_that_says_when_to_retry(
+    default_fixtures: Any, mixed_cart: dict[str, Any], fast_path: bool
+) -> None:
+    with create_app(MockState(default_fixtures, max_orders=1), fast_path=fast_path).test_client() as client:
         assert client.post(SUBMIT, json=mixed_cart, headers=auth()).status_code == 200
-        body = assert_envelope(client.post(SUBMIT, json=mixed_cart, headers=auth()), 503)
+        full = client.post(SUBMIT, json=mixed_cart, headers=auth())
+    body = assert_envelope(full, 503)
     assert body["error"] == "order store full" and "/__admin/reset" in body["details"]
+    assert full.headers["retry-after"] == "1"  # as every 503 of the mock: the guide's first backoff step

@@ -8,6 +8,7 @@ import json
 import math
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,15 @@ class Body:
     @property
     def complete(self) -> bool:
         return not (self.too_large or self.disconnected)
+
+
+def declares_body(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a request's (lower-case) headers announce a body: a Transfer-Encoding, or a Content-Length other than 0.
+    A blank Content-Length announces none, for every layer that asks (the content-type rule, the server's drain)."""
+    for name, value in headers:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"", b"0")):
+            return True
+    return False
 
 
 async def read_body(receive: Receive, limit: int) -> Body:

@@ -15,6 +15,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 from starlette.types import Send
 
+from mockserver.http.routes import partner_routes
 from mockserver.model.domain import (
     AccessDenied,
     ApiError,
@@ -39,16 +40,19 @@ MESSAGES: dict[int, str] = {
 }  # fmt: skip
 # Details are for people; a hostile request must not make them (or the log line) megabytes long.
 MAX_DETAIL_CHARS = 2000
+# A 503 says when to come back: the first step of the guide's backoff. Every 503 (a full order store, an injected
+# fault, a certification condition) goes through status_headers, so none lacks it.
+RETRY_AFTER_SECONDS = 1
 
 
 def envelope(status: int, error: str, details: Any = None, headers: dict[str, str] | None = None) -> ConnexionResponse:
-    """A response in the documented error envelope."""
+    """A response in the documented error envelope, with the headers its status always carries."""
     return ConnexionResponse(
         status_code=status,
         body=envelope_body(error, details),
         mimetype="application/json",
         content_type="application/json",
-        headers=dict(headers or {}),
+        headers=status_headers(status, headers),
     )
 
 
@@ -74,7 +78,8 @@ async def send_envelope(
 ) -> None:
     """Send an error answer in the envelope from an ASGI layer (faults, certification): the status's message unless
     `error` says otherwise."""
-    await send_answer(send, status, envelope_body(error or MESSAGES.get(status, "error"), details), headers)
+    body = envelope_body(error or MESSAGES.get(status, "error"), details)
+    await send_answer(send, status, body, status_headers(status, headers))
 
 
 def _clip(details: Any) -> Any:
@@ -83,9 +88,13 @@ def _clip(details: Any) -> Any:
     return details
 
 
-def _with_auth_challenge(status: int, headers: dict[str, str]) -> dict[str, str]:
+def status_headers(status: int, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """`headers` with those an error status always carries: a 401 its Bearer challenge, a 503 its Retry-After."""
+    headers = dict(headers or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="JafarShop"')
+    elif status == 503:
+        headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
     return headers
 
 
@@ -98,7 +107,7 @@ def api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
 def report_api_error(exc: ApiError) -> dict[str, str]:
     """Log an error the mock raised itself; return the headers its answer carries."""
     logger.info("%s %s", exc.status, exc.error)
-    return _with_auth_challenge(exc.status, dict(exc.headers))
+    return status_headers(exc.status, exc.headers)
 
 
 def http_error(request: ConnexionRequest, exc: Exception, allowed: AllowedMethods | None = None) -> ConnexionResponse:
@@ -112,12 +121,18 @@ def http_error(request: ConnexionRequest, exc: Exception, allowed: AllowedMethod
         if methods:
             headers["Allow"] = ", ".join(sorted(methods))
     if status == 404 and not isinstance(exc, ProblemException):
-        detail: Any = "no such route; the partner API is POST /v1/carts/submit and GET /v1/orders/{supplier_order_id}"
+        detail: Any = f"no such route; the partner API is {partner_api_routes()}"
     else:
         detail = exc.detail if exc.detail else None
     if detail == _default_reason(status):
         detail = None
-    return envelope(status, MESSAGES.get(status, "error"), detail, _with_auth_challenge(status, headers))
+    return envelope(status, MESSAGES.get(status, "error"), detail, headers)
+
+
+@functools.cache
+def partner_api_routes() -> str:
+    """The partner API's routes, as a 404 names them: "POST /v1/carts/submit and GET /v1/orders/{...}"."""
+    return " and ".join(f"{route.method} {route.path}" for route in partner_routes().routes)
 
 
 def _default_reason(status: int) -> str:

@@ -7,6 +7,7 @@ import re
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.http.body import declares_body
 from mockserver.model.domain import UnsupportedMediaType
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
@@ -69,9 +70,8 @@ class RequireContentType:
             scope["headers"] = [(name, value) for name, value in scope["headers"] if name != b"content-type"]
         elif scope["type"] == "http" and scope["method"] in {"POST", "PUT", "PATCH"}:
             headers = Headers(scope=scope)
-            has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
             content_type = headers.get("content-type")
-            if has_body and not content_type:
+            if declares_body(scope["headers"]) and not content_type:
                 raise UnsupportedMediaType("the request has a body but no Content-Type; send application/json")
             if content_type:
                 parsed = parse_media_type(content_type)

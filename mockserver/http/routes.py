@@ -11,10 +11,8 @@ from pathlib import Path
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.http.spec import ADMIN_SPEC, PARTNER_SPEC, load_spec
+from mockserver.http.spec import ADMIN_BASE, ADMIN_SPEC, PARTNER_BASE, PARTNER_SPEC, load_spec
 
-PARTNER_BASE = "/v1"
-ADMIN_BASE = "/__admin"
 SPECS: dict[str, Path] = {PARTNER_BASE: PARTNER_SPEC, ADMIN_BASE: ADMIN_SPEC}
 _HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.http.body import parse_json_body_once, read_body, replaying
 from mockserver.http.envelope import send_answer, send_envelope
 from mockserver.http.notes import note_fault
-from mockserver.http.routes import is_partner_call, partner_operation
+from mockserver.http.routes import is_partner_call, partner_operation, partner_routes
 from mockserver.http.schema_check import schema_errors, submit_body_schema
 from mockserver.http.security import authorized_partner
 from mockserver.http.spec import PARTNER_SPEC
@@ -30,7 +30,7 @@ from mockserver.model.domain import BadRequest, IdempotencyConflict, payload_fin
 if TYPE_CHECKING:
     from mockserver.model.state import MockState
 
-_ENVELOPES = {409: IdempotencyConflict.error}  # the other statuses' messages are the API's own (errors.MESSAGES)
+_ENVELOPES = {409: IdempotencyConflict.error}  # the other statuses' messages are the API's own (envelope.MESSAGES)
 
 
 class CertificationLayer:
@@ -66,7 +66,7 @@ class CertificationLayer:
             "idempotency_key": headers.get("idempotency-key"),
         }
         if operation == "getOrder":
-            entry["order_id"] = scope["path"].removeprefix("/v1/orders/")
+            entry["order_id"] = scope["path"].removeprefix(partner_routes()["getOrder"].prefix)
         outcome = "normal"
         if operation == "submitCart":
             receive = await self._read_submit(scope, receive, entry)
@@ -157,8 +157,7 @@ class _Answer:
             return None
 
     async def envelope(self, status: int, details: str) -> None:
-        headers = {"retry-after": "1"} if status == 503 else None
-        await send_envelope(self.send, status, details, error=_ENVELOPES.get(status), headers=headers)
+        await send_envelope(self.send, status, details, error=_ENVELOPES.get(status))
 
     async def no_content(self) -> None:
         await send_answer(self.send, 204)

@@ -46,7 +46,6 @@ class FaultInjection:
         if fault.drop_connection:
             await drop_connection(send)
         elif fault.status:
-            headers = {"retry-after": "1"} if fault.status == 503 else None
-            await send_envelope(send, fault.status, f"injected by the mock ({fault.describe()})", headers=headers)
+            await send_envelope(send, fault.status, f"injected by the mock ({fault.describe()})")
         else:
             await self.app(scope, receive, send)

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.http.notes import noted_fault
 from mockserver.http.routes import is_partner_call, partner_operation
 from mockserver.http.security import authorized_partner
+from mockserver.model.domain import idempotency_key
 from mockserver.model.journal import JournalEntry
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class RequestJournal:
             operation=partner_operation(scope),
             # Resolved by an inner layer already, or here (the key is never stored).
             partner_id=authorized_partner(self.state, scope, headers.get("authorization")),
-            idempotency_key=headers.get("idempotency-key") or None,
+            idempotency_key=idempotency_key(headers.get("idempotency-key")),
             errors=errors,
             fault=noted_fault(scope),
         )

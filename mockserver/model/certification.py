@@ -1,4 +1,4 @@
-"""Certification: a run's conditions, clock and record (the layer that applies them is certification_layer.py).
+"""Certification: a run's conditions, clock and record (the layer that applies them is layers/certification.py).
 
 Armed through the admin API (POST /__admin/certification) by `jafarshop-certify`. While armed, every partner request
 is recorded with what the guide's client rules need (how it authenticated, its Idempotency-Key, a digest of its body,

@@ -1,8 +1,8 @@
 """The API's rules: SKU mapping, payload identity, order building, the status lifecycle, and the errors they raise.
 
 No HTTP machinery: nothing here reads a request or writes a response. Each error does carry the status and message
-the contract answers it with, because which failure is a 404 and which a 409 is part of the rules; errors.py is what
-turns them into the envelope."""
+the contract answers it with, because which failure is a 404 and which a 409 is part of the rules; http/envelope.py is
+what turns them into the envelope."""
 
 from __future__ import annotations
 
@@ -104,6 +104,12 @@ def is_terminal(status: Status) -> bool:
 def has_mapped_sku(items: list[dict[str, Any]], catalogue: Mapping[str, int]) -> bool:
     """A cart creates an order when at least one of its SKUs is mapped."""
     return any(item["sku"] in catalogue for item in items)
+
+
+def idempotency_key(header: str | None) -> str | None:
+    """The Idempotency-Key a request names: None when the header is absent or empty (an empty one counts as absent:
+    the spec's x-contract-decisions)."""
+    return header or None
 
 
 def payload_fingerprint(body: Any) -> str:

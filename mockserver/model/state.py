@@ -117,10 +117,11 @@ class MockState:
             return order.as_json()
 
     def submit_cart(self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None) -> SubmitOutcome:
-        """Apply idempotency, then SKU mapping: replay, 409, a new order (200) or nothing (204)."""
-        fingerprint = payload_fingerprint(cart) if idempotency_key else ""
+        """Apply idempotency, then SKU mapping: replay, 409, a new order (200) or nothing (204). `idempotency_key` is
+        None when the request has none (domain.idempotency_key)."""
+        fingerprint = payload_fingerprint(cart) if idempotency_key is not None else ""
         with self.lock:
-            if idempotency_key:
+            if idempotency_key is not None:
                 record = self.idempotency.get(partner_id, idempotency_key)
                 if record is not None:
                     if record.fingerprint != fingerprint:
@@ -130,7 +131,7 @@ class MockState:
                         )
                     return replace(record.outcome, replayed=True)
             outcome = self._create_order(partner_id, cart)
-            if idempotency_key:
+            if idempotency_key is not None:
                 self.idempotency.put(partner_id, idempotency_key, IdempotencyRecord(fingerprint, outcome))
             return outcome
 
