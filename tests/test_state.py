@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from mockserver.model.domain import AccessDenied, IdempotencyConflict, OrderNotFound
+from mockserver.model.domain import AccessDenied, OrderNotFound
 from mockserver.model.state import FIRST_SHOPIFY_ORDER_ID, MockState
 from mockserver.model.stores import Partners
 from tests.helpers import FakeClock
@@ -49,35 +48,6 @@ def test_no_key_means_every_submit_is_a_new_order(state: MockState, mixed_cart: 
     second = state.submit_cart("partner-a", mixed_cart, None)
     assert first.body != second.body
     assert len(state.orders) == 2
-
-
-def test_same_key_same_payload_replays_first_answer(state: MockState, mixed_cart: dict[str, Any]) -> None:
-    first = state.submit_cart("partner-a", mixed_cart, "k1")
-    replay = state.submit_cart("partner-a", copy.deepcopy(mixed_cart), "k1")
-    assert replay.replayed and not first.replayed
-    assert (replay.status, replay.body) == (first.status, first.body)
-    assert len(state.orders) == 1
-
-
-def test_same_key_replays_a_204_too(state: MockState, unmapped_cart: dict[str, Any]) -> None:
-    state.submit_cart("partner-a", unmapped_cart, "k1")
-    replay = state.submit_cart("partner-a", unmapped_cart, "k1")
-    assert (replay.status, replay.body, replay.replayed) == (204, None, True)
-
-
-def test_same_key_different_payload_conflicts(state: MockState, mixed_cart: dict[str, Any]) -> None:
-    state.submit_cart("partner-a", mixed_cart, "k1")
-    with pytest.raises(IdempotencyConflict):
-        state.submit_cart("partner-a", dict(mixed_cart, partner_order_id="OTHER"), "k1")
-    assert len(state.orders) == 1
-
-
-def test_keys_are_scoped_to_the_partner(state: MockState, mixed_cart: dict[str, Any]) -> None:
-    a = state.submit_cart("partner-a", mixed_cart, "shared-key")
-    b = state.submit_cart("partner-b", dict(mixed_cart, partner_order_id="B-1"), "shared-key")
-    assert a.body is not None and b.body is not None
-    assert a.body["supplier_order_id"] != b.body["supplier_order_id"]
-    assert not b.replayed
 
 
 def test_orders_are_visible_to_their_partner_only(state: MockState, mixed_cart: dict[str, Any]) -> None:

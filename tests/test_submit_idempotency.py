@@ -1,4 +1,6 @@
-"""POST /v1/carts/submit through the app: the Idempotency-Key header, replays and 409 conflicts."""
+"""Idempotency of POST /v1/carts/submit, as partners see it and as MockState records it: the Idempotency-Key header,
+replays (of a 200 and of a 204), 409 conflicts, and keys scoped to their partner. (The one place for these: the
+model's tests keep only what has no HTTP form, the TTL, the cap and the order store limit.)"""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver.model.state import MockState
+from mockserver.model.domain import IdempotencyConflict
+from mockserver.model.state import MockState, SubmitOutcome
 from tests.helpers import KEY_A, KEY_B, SUBMIT, assert_envelope, auth, raw_post, submit
 
 # --- the header ---------------------------------------------------------------------------------------------------
@@ -50,6 +53,7 @@ def test_same_key_same_payload_replays_the_first_answer(
     replay = raw_post(client, reordered, **{"Idempotency-Key": "key-1"})
     assert (replay.status_code, replay.json()) == (first.status_code, first.json())
     assert len(state.orders) == 1
+    assert state.submit_cart("partner-a", copy.deepcopy(mixed_cart), "key-1").replayed  # the model knows a replay
 
 
 def test_replay_after_reading_the_order_is_unchanged(client: TestClient, mixed_cart: dict[str, Any]) -> None:
@@ -62,6 +66,7 @@ def test_same_key_replays_204(client: TestClient, state: MockState, unmapped_car
     assert submit(client, unmapped_cart, "key-204").status_code == 204
     replay = submit(client, unmapped_cart, "key-204")
     assert (replay.status_code, replay.content) == (204, b"")
+    assert state.submit_cart("partner-a", unmapped_cart, "key-204") == SubmitOutcome(204, None, replayed=True)
 
 
 def test_same_key_different_payload_is_409(client: TestClient, state: MockState, mixed_cart: dict[str, Any]) -> None:
@@ -71,6 +76,8 @@ def test_same_key_different_payload_is_409(client: TestClient, state: MockState,
     body = assert_envelope(submit(client, changed, "key-1"), 409)
     assert "idempotency" in body["error"]
     assert len(state.orders) == 1
+    with pytest.raises(IdempotencyConflict):  # the model's error, which the envelope renders as 409
+        state.submit_cart("partner-a", changed, "key-1")
 
 
 def test_different_keys_create_different_orders(client: TestClient, mixed_cart: dict[str, Any]) -> None:
