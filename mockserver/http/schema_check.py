@@ -41,7 +41,7 @@ def compiled_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
 
     jsonschema_rs answers "valid?" about 200 times faster than the Python validator (1.8 against 400 microseconds
     for the guide's cart). Only a valid body is decided by it; any doubt goes to the reference validator, which
-    also writes the error messages. Its agreement with the reference is a property test (tests/test_fastpath.py).
+    also writes the error messages. Its agreement with the reference is a property test (tests/layers/test_fastpath.py).
     """
     entry = _compiled.get(id(schema))
     if entry is None or entry[0] is not schema:  # holding the schema keeps its id from being reused

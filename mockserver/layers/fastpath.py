@@ -6,7 +6,7 @@ parses strictly and passes the compiled check of the spec's schema. Then it call
 connexion handler and sends the same bytes, also when the state refuses (403, 404, 409, 503: the envelope the error
 handlers write). Anything else it hands on untouched, with the body it has read replayed, and connexion answers.
 About three times the throughput of connexion alone (`make bench`); equal to it answer for answer
-(tests/test_fastpath.py).
+(tests/layers/test_fastpath.py).
 """
 
 from __future__ import annotations
