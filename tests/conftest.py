@@ -22,8 +22,8 @@ LONG_MARKS = ("slow", "wheel")
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that share a module-scoped fixture (a wheel build, the certification runs) form one xdist group, so that
-    one worker builds it once; on a worker, the long groups and then the long tests go first, so that no worker is
-    left alone with one at the end."""
+    one worker builds it once. On a worker, what takes longest goes first, so that no worker is left alone with it at
+    the end: the slow tier (groups before single tests), then property tests and groups, then the rest."""
     for item in items:
         if not isinstance(item, pytest.Function):
             continue
@@ -37,7 +37,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not hasattr(config, "workerinput"):
         return  # a serial run keeps the files' order
     long = {unit_of(item) for item in items if any(item.get_closest_marker(mark) for mark in LONG_MARKS)}
-    items.sort(key=lambda item: 2 if unit_of(item) not in long else 0 if item.get_closest_marker("xdist_group") else 1)
+    longer = {unit_of(item) for item in items if is_property_test(item) or item.get_closest_marker("xdist_group")}
+    items.sort(key=lambda item: (unit_of(item) not in long, unit_of(item) not in longer,
+                                 not item.get_closest_marker("xdist_group")))  # fmt: skip
+
+
+def is_property_test(item: pytest.Item) -> bool:
+    """A hypothesis test (hundreds of examples): longer than a plain test, so it starts before them."""
+    return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
 
 
 def unit_of(item: pytest.Item) -> str:
