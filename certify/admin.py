@@ -7,6 +7,7 @@ import contextlib
 import sys
 from typing import Any
 
+from certify.record import Settings
 from mockserver.admin_client import AdminHTTPError, admin_request
 
 PROG = "jafarshop-certify"
@@ -44,7 +45,7 @@ class Admin:
             reason = getattr(error, "reason", error)
             raise UsageError(f"--attach {self.root}: cannot reach it ({reason}); is the mock running there?") from None
 
-    def arm(self, options: argparse.Namespace) -> dict[str, Any]:
+    def arm(self, options: argparse.Namespace) -> Settings:
         with contextlib.suppress(UsageError):  # none armed: a 404
             armed_before = self.call("GET", "/certification")
             recorded = len(armed_before["entries"])
@@ -53,11 +54,26 @@ class Admin:
         body: dict[str, Any] = {"time_scale": options.time_scale, "slow_seconds": options.slow_seconds}
         if options.scenario:
             body["scenario"] = options.scenario
-        armed: dict[str, Any] = self.call("POST", "/certification", body)
+        armed: Settings = self.call("POST", "/certification", body)
         return armed
 
+    def stop(self) -> str:
+        """End the armed run; what was stopped, in words (or that none was armed)."""
+        try:
+            armed = self.call("GET", "/certification")
+        except UsageError:  # a 404: none armed; a refused token or no mock is raised again by the DELETE
+            armed = None
+        self.call("DELETE", "/certification")
+        if armed is None:
+            return f"no certification run was armed on {self.root}: nothing to stop"
+        orders = len({e.get("partner_order_id") for e in armed["entries"] if e.get("partner_order_id")})
+        return (f"stopped the certification run armed {armed['elapsed']:.0f} s ago on {self.root} (partner "
+                f"{armed['partner_id']}, {len(armed['entries'])} requests recorded, {orders} partner orders); its "
+                "record is gone and its requests are no longer shaped by the scenario")  # fmt: skip
 
-def client_environment(admin: Admin, armed: dict[str, Any]) -> dict[str, str]:
+
+def client_environment(admin: Admin, armed: Settings) -> dict[str, str]:
+    """The client's environment for the run `armed`."""
     return {
         "JAFARSHOP_BASE_URL": f"{admin.root}/v1",
         "JAFARSHOP_API_KEY": armed["api_key"],

@@ -10,9 +10,12 @@
         Grade what a running mock has recorded so far.
     jafarshop-certify stop --attach URL [--admin-token T]
         End the run armed there (the mock then records nothing for it).
+    jafarshop-certify settings --attach URL [--admin-token T]
+        Print the armed run's settings for your client again (its API key too), without arming a new run.
 
-Exit codes: 0 certified (every MUST rule exercised and passed, no rule failed), 1 a rule failed (with --lenient, only a
-MUST rule counts), 2 a usage or setting error, 3 nothing failed but a MUST rule was not exercised.
+Exit codes: 0 certified (every MUST rule exercised and passed, no rule failed), 1 a rule failed (a failure the client
+met and did not answer, by ending or crashing on it too; with --lenient, only a MUST rule counts), 2 a usage or setting
+error, 3 nothing failed but a MUST rule was not exercised.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import IO, Any, NoReturn
 from certify import report
 from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
+from certify.record import BACKOFF_SECONDS, Record, Settings
 from certify.rules import grade
 from mockserver.model.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.model.state import DEFAULT_ADMIN_TOKEN
@@ -38,10 +42,16 @@ from mockserver.model.state import DEFAULT_ADMIN_TOKEN
 DEFAULT_TIME_LIMIT = 60.0
 
 
+def _backoff_at(scale: float) -> str:
+    """The guide's retry waits, and what they are at `scale`: "1, 2, 4 s are 17, 33, 67 ms"."""
+    waits = ", ".join(f"{wait:g}" for wait in BACKOFF_SECONDS)
+    return f"{waits} s are {', '.join(f'{wait / scale * 1000:.0f}' for wait in BACKOFF_SECONDS)} ms"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
-        usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} report|stop --attach URL [--admin-token T]",
+        usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} report|stop|settings --attach URL [--admin-token T]",  # noqa: E501
         description=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="The client's environment: JAFARSHOP_BASE_URL (ends in /v1), JAFARSHOP_API_KEY, JAFARSHOP_MAPPED_SKUS "
@@ -51,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, metavar="N",
                    help=f"how much faster than the guide the clock runs (default {DEFAULT_TIME_SCALE:g}: '5 minutes' "
-                   "is 5 s, the retry waits 1, 2, 4 s are 17, 33, 67 ms)")  # fmt: skip
+                   f"is 5 s, the retry waits {_backoff_at(DEFAULT_TIME_SCALE)})")  # fmt: skip
     p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                    help=f"stop the client after this many real seconds (default {DEFAULT_TIME_LIMIT:g})")  # fmt: skip
     p.add_argument("--scenario", metavar="LIST",
@@ -83,15 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in args:
         index = args.index("--")
         args, command = args[:index], args[index + 1 :]
-    action = args[0] if args and args[0] in ("report", "stop") else None
+    action = args[0] if args and args[0] in ("report", "stop", "settings") else None
     grading_only = action is not None
     options = parser().parse_args(args[1:] if grading_only else args)
     try:
         check_options(options, command, action)
         if action == "stop":
+            print(f"{PROG}: {Admin(options.attach, options.admin_token).stop()}")
+            return report.CERTIFIED
+        if action == "settings":
             admin = Admin(options.attach, options.admin_token)
-            admin.call("DELETE", "/certification")
-            print(f"{PROG}: no certification run is armed on {admin.root} any more")
+            print_settings(admin, admin.call("GET", "/certification"))
             return report.CERTIFIED
         if grading_only:
             return grade_and_report(Admin(options.attach, options.admin_token), options, client=None)
@@ -171,13 +183,19 @@ def attached(options: argparse.Namespace, command: list[str]) -> int:
     if command:
         return run_and_grade(admin, options, command)
     armed = admin.arm(options)
-    print(f"{PROG}: certification armed on {admin.root} (time scale {armed['time_scale']:g}, scenario "
-          f"{','.join(armed['scenario'])}). Give your client these settings:")  # fmt: skip
+    print(f"{PROG}: certification armed on {admin.root}.", end=" ")
+    print_settings(admin, armed)
+    return report.CERTIFIED
+
+
+def print_settings(admin: Admin, armed: Settings) -> None:
+    """The run's settings as shell exports for the client, and what to do next."""
+    print(f"Time scale {armed['time_scale']:g}, scenario {','.join(armed['scenario'])}. Give your client these "
+          "settings:")  # fmt: skip
     for name, value in client_environment(admin, armed).items():
         print(f"export {name}={shlex.quote(value)}")
-    print(f"Then drive your client, and grade: {PROG} report --attach {admin.root} (end the run: {PROG} stop "
-          f"--attach {admin.root})")  # fmt: skip
-    return report.CERTIFIED
+    print(f"Then drive your client, and grade: {PROG} report --attach {admin.root} (these settings again: {PROG} "
+          f"settings --attach {admin.root}; end the run: {PROG} stop --attach {admin.root})")  # fmt: skip
 
 
 def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str]) -> int:
@@ -192,8 +210,9 @@ def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str])
                 ran = run_client(command, env, options.time_limit, armed["api_key"], out, err)
             except CannotStart as error:
                 raise UsageError(str(error)) from None
-        client = {"command": shlex.join(command), "end": ran.end, "seconds": round(ran.ended - armed_at, 2),
-                  "ended_at": ran.ended - armed_at, "key_seen": ran.key_seen}  # fmt: skip
+        client = {"command": shlex.join(command), "end": ran.end, "code": ran.code,
+                  "seconds": round(ran.ended - armed_at, 2), "ended_at": ran.ended - armed_at,
+                  "key_seen": ran.key_seen}  # fmt: skip
         return grade_and_report(admin, options, client=client)
     finally:
         with contextlib.suppress(UsageError):
@@ -212,10 +231,13 @@ def client_output(log: Path, quiet: bool) -> Iterator[tuple[IO[bytes], IO[bytes]
 
 
 def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str, Any] | None) -> int:
-    record = admin.call("GET", "/certification")
+    record: Record = admin.call("GET", "/certification")
     if client is not None:  # what the mock cannot see: the client's own output
         record["client_output"] = {"watched": True, "key_seen": client["key_seen"]}
         record["client_ended_at"] = client["ended_at"]
+        record["client_end"] = client["end"]
+        if client["code"] is not None:
+            record["client_exit_code"] = client["code"]
     graded = grade(record)
     result = report.outcome(graded, lenient=options.lenient)
     entries = record.get("entries", [])

@@ -23,6 +23,7 @@ class CannotStart(Exception):
 @dataclass
 class ClientRun:
     end: str  # how it ended, in words
+    code: int | None = None  # its exit status; None when it was stopped at the time limit
     key_seen: list[str] = field(default_factory=list)  # where its output showed the API key ("stdout line 3")
     ended: float = 0.0  # time.monotonic() when it ended
 
@@ -47,8 +48,10 @@ def run_client(
     ]
     for pump in pumps:
         pump.start()
+    code: int | None = None
     try:
-        end = f"exited {process.wait(timeout=limit)}"
+        code = process.wait(timeout=limit)
+        end = f"exited {code}"
     except subprocess.TimeoutExpired:
         end = f"stopped at the time limit ({limit:g} s)"
     finally:  # also on Ctrl-C; and what the client left running in the background goes too
@@ -57,7 +60,7 @@ def run_client(
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for pump in pumps:
         pump.join(timeout=max(0.0, deadline - time.monotonic()))
-    return ClientRun(end, seen, ended)
+    return ClientRun(end, code, seen, ended)
 
 
 def _pump(source: IO[bytes] | None, sink: IO[bytes], name: str, key: bytes, seen: list[str]) -> None:

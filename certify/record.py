@@ -12,13 +12,20 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
+
+# The mock's record types, re-exported for the rest of certify/: the graders read what the mock writes.
+from mockserver.model.certification import Condition as Condition
+from mockserver.model.certification import Entry as Entry
+from mockserver.model.certification import RunRecord
+from mockserver.model.certification import Settings as Settings
+from mockserver.model.domain import Status, is_terminal
 
 PASS, FAIL, NOT_EXERCISED = "pass", "fail", "not exercised"
 MUST, SHOULD = "MUST", "SHOULD"
 TRANSIENT_STATUSES = {500, 502, 503, 504}
 CLIENT_ERROR_STATUSES = {400, 401, 403, 413, 415, 422}
-TERMINAL_STATUSES = {"REJECTED", "CANCELLED", "DELIVERED"}
+TERMINAL_STATUSES = frozenset(status.value for status in Status if is_terminal(status))
 # The guide's Retry Strategy: "Wait: 1s, 2s, 4s"; Polling Recommendations: the least time between two reads.
 BACKOFF_SECONDS = (1.0, 2.0, 4.0)
 MAX_RETRIES = 3
@@ -26,8 +33,21 @@ MAX_TIMEOUT_SECONDS = 30.0  # the kit's decision where the guide says only "impl
 POLL_INTERVAL_SECONDS = {"PENDING_CONFIRMATION": 5 * 60.0, "CONFIRMED": 15 * 60.0, "SHIPPED": 24 * 3600.0}
 TIMING_TOLERANCE = 0.9  # a wait counts when it is at least 90% of the guide's (timers and scheduling are not exact)
 SETTLE_SECONDS = 10.0  # guide seconds: a failure this close to the end of the run left the client no time to retry
-Record = dict[str, Any]
-Entry = dict[str, Any]
+REACTION_SECONDS = 0.25  # real seconds, at any time scale: a process needs some to act (scheduling, GC, a JVM's JIT)
+
+
+class ClientOutput(TypedDict):
+    watched: bool  # jafarshop-certify ran the client and read its stdout and stderr
+    key_seen: list[str]  # where the API key showed ("stdout line 3")
+
+
+class Record(RunRecord, total=False):
+    """The mock's record, and what only jafarshop-certify saw of the client (absent when grading with `report`)."""
+
+    client_end: str  # in words: "exited 1", "stopped at the time limit (60 s)"
+    client_exit_code: int  # absent when it was stopped
+    client_ended_at: float  # real seconds since the run was armed
+    client_output: ClientOutput
 
 
 @dataclass
@@ -45,6 +65,18 @@ class Rule:
     title: str
     to_exercise: str  # what the client must do for the rule to be checked
     grade: Callable[[Run], Verdict]
+    needs: tuple[Condition, ...] = ()  # the scenario's conditions that exercise it, if any
+
+    def how_to_exercise(self, scenario: list[str]) -> str:
+        """to_exercise, with the orders of this run's scenario that give the chance (or that none does)."""
+        if not self.needs:
+            return self.to_exercise
+        found = [number for number, name in enumerate(scenario, start=1) if name in self.needs]
+        wanted = " or ".join(self.needs)
+        if not found:
+            return f"{self.to_exercise}: no order of this run's scenario is {wanted} (add one with --scenario)"
+        orders = ", ".join(ordinal(number) for number in found[:4])
+        return f"{self.to_exercise}: the {orders} order{'s' if len(found) > 1 else ''} of the scenario ({wanted})"
 
 
 class Run:
@@ -55,6 +87,8 @@ class Run:
         self.scale = float(record.get("time_scale", 1.0))
         # The end of the client's run: when it stopped (certify knows), else when the record was read.
         self.end = min(float(record.get("elapsed", 0.0)), float(record.get("client_ended_at") or math.inf))
+        self.client_end = record.get("client_end")  # None: graded with `report`, the client may still be running
+        self.exit_code = record.get("client_exit_code")  # None: stopped at the time limit, or graded with `report`
         self.entries: list[Entry] = sorted((_normalised(e) for e in record.get("entries", [])), key=lambda e: e["seq"])
         # Every entry is the client's (the mock records no other partner's traffic); `mine` authenticated as it.
         self.all_submits = [entry for entry in self.entries if entry.get("operation") == "submitCart"]
@@ -63,11 +97,25 @@ class Run:
         self.reads = [entry for entry in self.mine if entry.get("operation") == "getOrder"]
         self.orders: dict[str, list[Entry]] = defaultdict(list)  # partner_order_id -> its submits, in order
         for entry in self.submits:
-            if entry.get("partner_order_id"):
-                self.orders[entry["partner_order_id"]].append(entry)
+            if pid := entry.get("partner_order_id"):
+                self.orders[pid].append(entry)
 
     def guide(self, seconds: float) -> float:
         return seconds * self.scale
+
+    def had_time(self, t: float, needed: float = SETTLE_SECONDS) -> bool:
+        """Whether the client could have acted on what it got at `t` (real): it ended by itself after it, or the run
+        went on for `needed` guide seconds (and REACTION_SECONDS real). A client stopped, or graded, sooner than that
+        has shown nothing."""
+        later = self.end - t
+        return self.exit_code is not None or (self.guide(later) >= needed and later >= REACTION_SECONDS)
+
+    def ended(self, t: float) -> str:
+        """How the run went on after `t`, as evidence: "the client exited 1, 0.4 s later (0.01 s real)"."""
+        later = f"{duration(self.guide(self.end - t))} later ({self.end - t:.2f} s real)"
+        if self.client_end is None:
+            return f"nothing up to the grade, {later}"
+        return f"the client {self.client_end}, {later}"
 
     def show(self, entry: Entry, note: str = "") -> str:
         """One entry as evidence: number, time (guide and real), request, answer, the imposed condition."""
@@ -76,10 +124,11 @@ class Run:
             key = entry.get("idempotency_key")
             pid = entry.get("partner_order_id") or "(no partner_order_id)"
             what += _printable(f" {pid} key={short(key) if key else 'none'}")
-        answer = "dropped" if not entry.get("answered") and entry.get("gave_up_at") is None else entry.get("status")
-        if entry.get("gave_up_at") is not None:
-            answer = f"client hung up after {self.guide(entry['gave_up_at'] - entry['t']):.0f} s"
-        elif entry.get("order_status"):
+        gave_up = entry.get("gave_up_at")
+        answer = "dropped" if not entry.get("answered") and gave_up is None else entry.get("status")
+        if gave_up is not None:
+            answer = f"client hung up after {self.guide(gave_up - entry['t']):.0f} s"
+        elif entry.get("order_status") and entry.get("answered"):  # a dropped answer showed the client no status
             answer = f"{answer} {entry['order_status']}"
         imposed = f" [{entry['condition']}, attempt {entry['attempt']}]" if entry.get("condition") else ""
         return f"#{entry['seq']} {self.when(entry['t'])} {what} -> {answer}{imposed}{note}"
@@ -90,11 +139,18 @@ class Run:
 
 def _normalised(entry: Entry) -> Entry:
     """Order ids compared as the API compares them: without regard to case."""
-    found = dict(entry)
-    for name in ("order_id", "supplier_order_id"):
-        if isinstance(found.get(name), str):
-            found[name] = found[name].lower()
+    found = entry.copy()
+    if isinstance(found.get("order_id"), str):
+        found["order_id"] = found["order_id"].lower()
+    if isinstance(found.get("supplier_order_id"), str):
+        found["supplier_order_id"] = found["supplier_order_id"].lower()
     return found
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def _printable(text: str) -> str:
@@ -132,14 +188,22 @@ def outcome(entry: Entry) -> str:
     return "other"
 
 
-def verdict(failures: list[str], exercised: bool, passed: str, not_exercised: str, failed: str) -> Verdict:
+def verdict(
+    failures: list[str], exercised: bool, passed: str, not_exercised: str, failed: str, pending: Iterable[str] = ()
+) -> Verdict:
+    """Fail on any failure; pass only with evidence of the behaviour (`exercised`). `pending`: what the client met too
+    close to the end of the run to show either way, listed but never counted as a pass."""
+    waiting = [f"{item}: not judged, the run ended too soon after it" for item in pending]
     if failures:
-        return Verdict(
-            FAIL, failed, failures[:10] + ([f"... and {len(failures) - 10} more"] if len(failures) > 10 else [])
-        )
+        return Verdict(FAIL, failed, _at_most(failures, 10))
     if not exercised:
-        return Verdict(NOT_EXERCISED, not_exercised)
-    return Verdict(PASS, passed)
+        late = f"; {len(waiting)} met too close to the end of the run to judge" if waiting else ""
+        return Verdict(NOT_EXERCISED, not_exercised + late, _at_most(waiting, 5))
+    return Verdict(PASS, passed + (f" ({len(waiting)} more not judged)" if waiting else ""), _at_most(waiting, 5))
+
+
+def _at_most(items: list[str], limit: int) -> list[str]:
+    return items[:limit] + ([f"... and {len(items) - limit} more"] if len(items) > limit else [])
 
 
 def retries_of(run: Run) -> Iterable[tuple[Entry, Entry, int]]:

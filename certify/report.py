@@ -52,7 +52,7 @@ def as_json(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> dict[
                 "rule": g.rule.title,
                 "verdict": g.verdict.verdict,
                 "reason": g.verdict.reason,
-                "to_exercise": (g.rule.to_exercise or None) if g.verdict.verdict == NOT_EXERCISED else None,
+                "to_exercise": (g.to_exercise or None) if g.verdict.verdict == NOT_EXERCISED else None,
                 "evidence": g.verdict.evidence,
             }
             for g in graded
@@ -74,6 +74,8 @@ def table(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
     for g in graded:
         head = f"  {g.rule.id:<26} {g.rule.level:<6} {MARKS[g.verdict.verdict]:<14} "
         reason = g.verdict.reason
+        if g.verdict.verdict == NOT_EXERCISED and g.rule.needs:
+            reason += f" (to exercise it: {g.to_exercise})"
         wrapped = textwrap.wrap(reason, max(width - len(head), 40)) or [""]
         lines.append(head + wrapped[0])
         lines.extend(" " * len(head) + more for more in wrapped[1:])
@@ -100,6 +102,8 @@ def markdown(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
     ]
     for g in graded:
         why = g.verdict.reason
+        if g.verdict.verdict == NOT_EXERCISED and g.rule.needs:
+            why += f" (to exercise it: {g.to_exercise})"
         lines.append(
             f"| `{g.rule.id}`: {g.rule.title} | {g.rule.level} | {g.rule.section} | {MARKS[g.verdict.verdict]} | "
             f"{why.replace('|', '/')} |"

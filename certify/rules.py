@@ -10,6 +10,7 @@ from certify import rules_polling as polling
 from certify import rules_requests as requests
 from certify import rules_retries as retries
 from certify.record import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Record, Rule, Run, Verdict
+from certify.record import Condition as C
 
 __all__ = ["FAIL", "MUST", "NOT_EXERCISED", "PASS", "RULES", "SHOULD", "Graded", "Rule", "Verdict", "grade"]
 
@@ -49,7 +50,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "key-not-logged",
         SHOULD,
-        "Best Practices 5 (Security)",
+        "5. Security",
         "The API key never appears in the client's output",
         "run the client with jafarshop-certify -- COMMAND",
         requests.key_not_logged,
@@ -60,7 +61,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "idempotency-key-present",
         MUST,
-        "Idempotency; Best Practices 1",
+        "Idempotency; 1. Idempotency",
         "Every submit carries an Idempotency-Key",
         "submit a cart",
         requests.key_present,
@@ -80,62 +81,70 @@ RULES: tuple[Rule, ...] = (
         "A retry resends the same key and the same payload",
         "retry a failed submit",
         requests.retry_same,
+        (C.ONCE_503, C.ONCE_500, C.ALWAYS_500, C.DROP_AFTER_CREATE, C.SLOW),
     ),
     Rule(
         "conflict-new-key",
         SHOULD,
-        "Retry Strategy 3; Common Errors 409",
+        "Retry Strategy; 409 Conflict",
         "After a 409, a new key (never the same)",
-        "get the 409 of the 7th order",
+        "get a 409 and submit the order again",
         requests.conflict_new_key,
+        (C.ONCE_409,),
     ),
     Rule(
         "retry-transient",
         SHOULD,
-        "Retry Strategy 1",
+        "Retry Strategy",
         "500, 503, dropped connections and timeouts are retried",
-        "meet the failures of the 2nd-6th orders",
+        "meet a 500, 503, dropped connection or slow answer",
         retries.retry_transient,
+        (C.ONCE_503, C.ONCE_500, C.ALWAYS_500, C.DROP_AFTER_CREATE, C.SLOW),
     ),
     Rule(
         "retry-backoff",
         SHOULD,
-        "Retry Strategy 1",
+        "Retry Strategy",
         "Retries wait at least 1 s, 2 s, 4 s (exponential backoff)",
         "retry a failed submit",
         retries.retry_backoff,
+        (C.ONCE_503, C.ONCE_500, C.ALWAYS_500, C.DROP_AFTER_CREATE),
     ),
     Rule(
         "retry-max",
         SHOULD,
-        "Retry Strategy 1",
+        "Retry Strategy",
         "At most 3 retries of one order",
-        "meet the 4th order, which always fails",
+        "retry an order that keeps failing 3 times",
         retries.retry_max,
+        (C.ALWAYS_500,),
     ),
     Rule(
         "no-retry-client-errors",
         SHOULD,
-        "Retry Strategy 2",
+        "Retry Strategy",
         "400, 401, 403 and 422 are not retried unchanged",
-        "get the 422 of the 8th order",
+        "get a 422 and go on",
         retries.no_retry_client_errors,
+        (C.ALWAYS_422,),
     ),
     Rule(
         "timeout-handling",
         SHOULD,
-        "Best Practices 6 (timeouts)",
+        "6. Performance",
         "A slow answer is given up on (a timeout, 30 s of guide time at most)",
-        "submit the 6th order, which answers slowly",
+        "submit an order that answers slowly, and time out",
         retries.timeout_handling,
+        (C.SLOW,),
     ),
     Rule(
         "no-content-handled",
         MUST,
-        "Common Errors 204",
+        "204 No Content",
         "A 204 means 'no JafarShop items': not an error, no retry",
-        "get the 204 of the 9th order",
+        "get a 204 and go on",
         polling.no_content_handled,
+        (C.ALWAYS_204,),
     ),
     Rule(
         "poll-returned-id",
@@ -150,7 +159,7 @@ RULES: tuple[Rule, ...] = (
         SHOULD,
         "Polling Recommendations",
         "Polls every 5-10 min pending, 15-30 min confirmed, daily shipped (not more often)",
-        "poll an order you created",
+        "read an order you created twice or more",
         polling.poll_cadence,
     ),
     Rule(
@@ -158,8 +167,9 @@ RULES: tuple[Rule, ...] = (
         SHOULD,
         "Status Transitions",
         "No polling after REJECTED, CANCELLED or DELIVERED",
-        "poll the 10th order until it is REJECTED",
+        "poll an order until it is REJECTED (1 min guide time after it was made), then stop",
         polling.poll_stop_terminal,
+        (C.REJECTED,),
     ),
 )
 
@@ -168,9 +178,11 @@ RULES: tuple[Rule, ...] = (
 class Graded:
     rule: Rule
     verdict: Verdict
+    to_exercise: str = ""  # for a rule not exercised: what would, in this run's scenario
 
 
 def grade(record: Record) -> list[Graded]:
     """Every rule's verdict on this record."""
     run = Run(record)
-    return [Graded(rule, rule.grade(run)) for rule in RULES]
+    scenario = list(record.get("scenario", []))
+    return [Graded(rule, rule.grade(run), rule.how_to_exercise(scenario)) for rule in RULES]

@@ -7,7 +7,6 @@ from collections import defaultdict
 
 from certify.record import (
     NOT_EXERCISED,
-    SETTLE_SECONDS,
     Entry,
     Run,
     Verdict,
@@ -76,12 +75,12 @@ def key_not_in_url(run: Run) -> Verdict:
 
 
 def key_not_logged(run: Run) -> Verdict:
-    output = run.record.get("client_output") or {}
-    if not output.get("watched"):
+    output = run.record.get("client_output")
+    if output is None or not output["watched"]:
         return Verdict(
             NOT_EXERCISED, "the client's output was not watched (graded with `report`, not run by the command)"
         )
-    failures = [f"the API key in the client's {where}" for where in output.get("key_seen", [])]
+    failures = [f"the API key in the client's {where}" for where in output["key_seen"]]
     return verdict(
         failures,
         bool(run.entries),  # a client that never used its key had no chance to log it
@@ -171,22 +170,28 @@ def retry_same(run: Run) -> Verdict:
 
 
 def conflict_new_key(run: Run) -> Verdict:
-    failures, conflicts = [], 0
+    failures, pending, conflicts = [], [], 0
     for attempts in run.orders.values():
         for index, entry in enumerate(attempts):
             if outcome(entry) != "conflict" or not entry.get("idempotency_key"):
                 continue  # a 409 to a submit without a key is idempotency-key-present's to report
-            conflicts += 1
             later = attempts[index + 1 :]
             reused = [e for e in later if e.get("idempotency_key") == entry.get("idempotency_key")]
             if reused:
                 failures.append(run.show(reused[0], f": the key that got 409 in #{entry['seq']} sent again"))
-            elif not later and run.guide(run.end - entry["t_answer"]) > SETTLE_SECONDS:
-                failures.append(run.show(entry, ": never submitted again with a new key"))
+            elif later:
+                conflicts += 1
+            elif run.had_time(entry["t_answer"]):
+                failures.append(
+                    run.show(entry, f": never submitted again with a new key; {run.ended(entry['t_answer'])}")
+                )
+            else:
+                pending.append(run.show(entry))
     return verdict(
         failures,
         conflicts > 0,
         "after each 409 the order was submitted again with a new key",
-        "get a 409 (the scenario gives one on the 7th order)",
+        "the client got no 409",
         "a 409 not followed by a new key",
+        pending,
     )

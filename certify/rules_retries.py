@@ -6,7 +6,6 @@ from certify.record import (
     BACKOFF_SECONDS,
     MAX_RETRIES,
     MAX_TIMEOUT_SECONDS,
-    SETTLE_SECONDS,
     TIMING_TOLERANCE,
     Run,
     Verdict,
@@ -17,21 +16,29 @@ from certify.record import (
 
 
 def retry_transient(run: Run) -> Verdict:
-    failures, seen = [], 0
+    failures, pending, retried = [], [], 0
     for attempts in run.orders.values():
+        streak = 0
         for index, entry in enumerate(attempts):
-            if outcome(entry) == "transient":
-                seen += 1
-                late = run.guide(run.end - entry["t_answer"]) < SETTLE_SECONDS
-                if index == len(attempts) - 1 and not late:
-                    failures.append(run.show(entry, ": never retried"))
-                break
+            streak = streak + 1 if outcome(entry) == "transient" else 0
+            if not streak:
+                continue
+            if index + 1 < len(attempts) or streak > MAX_RETRIES:  # retried, or given up after the guide's 3 retries
+                retried += 1
+            elif not run.had_time(entry["t_answer"]):
+                pending.append(run.show(entry))
+            elif streak == 1:
+                failures.append(run.show(entry, f": never retried; {run.ended(entry['t_answer'])}"))
+            else:
+                failures.append(run.show(entry, f": given up after {streak - 1} of the guide's {MAX_RETRIES} retries "
+                                         f"(1 s, 2 s, 4 s); {run.ended(entry['t_answer'])}"))  # fmt: skip
     return verdict(
         failures,
-        seen > 0,
-        "every 500, 503, dropped connection and timeout was retried",
-        "meet a 500, 503 or dropped connection (the 2nd to 6th orders)",
-        "transient failures not retried",
+        retried > 0,
+        f"every 500, 503, dropped connection and timeout ({retried}) was retried, up to {MAX_RETRIES} times",
+        "the client met no 500, 503, dropped connection or timeout",
+        "transient failures not retried (each is shown with what the client did next)",
+        pending,
     )
 
 
@@ -47,58 +54,75 @@ def retry_backoff(run: Run) -> Verdict:
     return verdict(
         failures,
         retries > 0,
-        f"every retry ({retries}) waited at least 1 s, 2 s, 4 s (guide time)",
-        "retry a failed submit",
-        "retries sooner than the guide's 1 s, 2 s, 4 s",
+        f"every retry ({retries}) waited at least {_waits()} (guide time)",
+        "the client retried no failed submit",
+        f"retries sooner than the guide's {_waits()}",
     )
 
 
+def _waits() -> str:
+    return ", ".join(f"{wait:g} s" for wait in BACKOFF_SECONDS)
+
+
 def retry_max(run: Run) -> Verdict:
-    failures, exercised = [], False
+    """Exercised only by a failure that outlasted 3 retries: then the client must stop."""
+    failures, pending, stopped = [], [], 0
     for attempts in run.orders.values():
-        streak, start = 0, None
-        for entry in attempts:
-            if outcome(entry) == "transient":
-                streak, start = streak + 1, start or entry
-                exercised = True
-            else:
-                streak, start = 0, None
+        streak, start = 0, attempts[0]
+        for index, entry in enumerate(attempts):
+            if outcome(entry) != "transient":
+                streak = 0
+                continue
+            streak, start = streak + 1, start if streak else entry
             if streak == MAX_RETRIES + 2:
-                failures.append(run.show(entry, f": retry {streak - 1} of the order failing since #{start['seq']}"))  # type: ignore[index]
+                failures.append(run.show(entry, f": retry {streak - 1} of the order failing since #{start['seq']}"))
+            elif streak == MAX_RETRIES + 1 and index + 1 == len(attempts):
+                if run.had_time(entry["t_answer"]):
+                    stopped += 1
+                else:
+                    pending.append(run.show(entry))
     return verdict(
         failures,
-        exercised,
-        f"no order was retried more than {MAX_RETRIES} times",
-        "meet a failing submit (the 4th order fails every time)",
-        "more than 3 retries of one order",
+        stopped > 0,
+        f"every order still failing after {MAX_RETRIES} retries ({stopped}) was given up",
+        f"no order failed {MAX_RETRIES + 1} times in a row (the client never reached the guide's last retry)",
+        f"more than {MAX_RETRIES} retries of one order",
+        pending,
     )
 
 
 def no_retry_client_errors(run: Run) -> Verdict:
-    failures, seen = [], 0
+    failures, pending, refused = [], [], 0
     for attempts in run.orders.values():
+        resent: set[int] = set()
         for index, entry in enumerate(attempts):
-            if outcome(entry) == "client-error":
-                seen += 1
-                sent = (entry.get("body_hash"), entry.get("content_type"))  # a fixed Content-Type is a fixed request
-                again = [e for e in attempts[index + 1 :] if (e.get("body_hash"), e.get("content_type")) == sent]
-                if again:
-                    failures.append(
-                        run.show(again[0], f": the same cart again after #{entry['seq']}'s {entry['status']}")
-                    )
-                    break
+            if outcome(entry) != "client-error" or entry["seq"] in resent:
+                continue
+            sent = (entry.get("body_hash"), entry.get("content_type"))  # a fixed Content-Type is a fixed request
+            again = [e for e in attempts[index + 1 :] if (e.get("body_hash"), e.get("content_type")) == sent]
+            resent.update(e["seq"] for e in again)
+            for number, resend in enumerate(again, start=1):
+                note = (
+                    f": the same cart again after #{entry['seq']}'s {entry['status']} (resend {number} of {len(again)})"
+                )
+                failures.append(run.show(resend, note))
+            if not again and run.had_time(entry["t_answer"]):
+                refused += 1
+            elif not again:
+                pending.append(run.show(entry))
     return verdict(
         failures,
-        seen > 0,
+        refused > 0,
         "no cart answered 400, 401, 403 or 422 was sent again unchanged",
-        "get a 422 (the scenario gives one on the 8th order)",
-        "client errors retried",
+        "the client got no 400, 401, 403 or 422",
+        "client errors resent unchanged (each resend shown)",
+        pending,
     )
 
 
 def timeout_handling(run: Run) -> Verdict:
     slow = [e for e in run.submits if e.get("imposed") == "slow"]
-    failures, waits = [], []
+    failures, pending, waits = [], [], []
     limit = MAX_TIMEOUT_SECONDS / TIMING_TOLERANCE
     for entry in slow:
         gave_up = entry.get("gave_up_at")
@@ -107,9 +131,14 @@ def timeout_handling(run: Run) -> Verdict:
                 (e for e in run.orders.get(entry.get("partner_order_id") or "", []) if entry["t"] < e["t"]), None
             )
             gave_up = retry["t"] if retry is not None and retry["t"] < entry["t_answer"] else None
-        if gave_up is not None and gave_up >= run.end:
-            continue  # hung up because it was stopped at the end of the run: says nothing
-        if gave_up is None:
+        if gave_up is not None and gave_up >= run.end:  # hung up because its process ended: still waiting then
+            waited = run.guide(run.end - entry["t"])
+            if waited > limit:
+                failures.append(run.show(entry, f": still waiting after {waited:.0f} s, when {run.ended(run.end)}; "
+                                         + _timeout_advice(run)))  # fmt: skip
+            else:
+                pending.append(run.show(entry))
+        elif gave_up is None:
             failures.append(run.show(entry, ": waited for the slow answer; " + _timeout_advice(run)))
         elif run.guide(gave_up - entry["t"]) > limit:
             waited = run.guide(gave_up - entry["t"])
@@ -118,10 +147,11 @@ def timeout_handling(run: Run) -> Verdict:
             waits.append(f"{run.guide(gave_up - entry['t']):.1f} s")
     return verdict(
         failures,
-        bool(slow),
+        bool(waits),
         f"gave up on the slow answer after {', '.join(waits)} (guide time)",
-        "submit at least 6 orders (the 6th answers slowly)",
-        "no timeout, or one longer than 30 s, on a slow answer",
+        "the client gave up on no slow answer (it met none, or was stopped while it waited)",
+        f"no timeout, or one longer than {MAX_TIMEOUT_SECONDS:.0f} s, on a slow answer",
+        pending,
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contract_tests.client import ApiClient, expect
-from contract_tests.spec import schema_errors
+from contract_tests.spec import clock_skew_seconds, schema_errors
 from contract_tests.target import Target
 
 
@@ -102,3 +105,41 @@ def assert_refused_key_never_replays(api: ApiClient, key: str, cart: dict[str, A
         order = read_order(api, response.json()["supplier_order_id"])
         assert order["partner_order_id"] == cart["partner_order_id"], f"the key replayed an order of {refused}"
     return response.status_code
+
+
+def assert_replays(api: ApiClient, cart: dict[str, Any], key: str, order_id: str, when: str) -> None:
+    """Same key + same payload returns the existing order."""
+    body = expect(api.submit(copy.deepcopy(cart), key=key), 200, f"same key + same payload {when} must replay")
+    assert body["supplier_order_id"] == order_id, (
+        f"same key + same payload {when} must return the existing order {order_id}, got {body['supplier_order_id']}"
+    )
+
+
+# RFC 3339 date-time: date, "T" (or t, or a space), time, optional fraction, and an offset.
+_RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})")
+
+
+def parse_utc_time(value: Any, what: str) -> datetime:
+    """An RFC 3339 date-time in UTC (Z, +00:00 or -00:00), any fraction of a second; assert it is one."""
+    match = _RFC3339.fullmatch(value) if isinstance(value, str) else None
+    assert match is not None, f"{what} must be an RFC 3339 date-time, got {value!r}"
+    day, clock, fraction, offset = match.groups()
+    assert offset in ("Z", "z", "+00:00", "-00:00"), f"{what} must be in UTC (Z or +00:00), got {value!r}"
+    micro = (fraction or "0")[:6].ljust(6, "0")
+    return datetime.fromisoformat(f"{day}T{clock}.{micro}+00:00")
+
+
+def now_utc() -> datetime:
+    """This machine's clock, in UTC."""
+    return datetime.now(UTC)
+
+
+def assert_happened_between(value: Any, what: str, earliest: datetime, latest: datetime) -> None:
+    """The time reported for something the run caused between `earliest` and `latest` (this machine's clock), with
+    the skew the spec allows between two clocks."""
+    moment = parse_utc_time(value, what)
+    skew = timedelta(seconds=clock_skew_seconds())
+    assert earliest - skew <= moment <= latest + skew, (
+        f"{what} is {value}, but it happened between {earliest.isoformat()} and {latest.isoformat()} by this "
+        f"machine's clock (a skew of {skew.total_seconds():.0f} s allowed): the API reports when it happened, in UTC"
+    )

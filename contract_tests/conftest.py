@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +18,13 @@ from contract_tests.client import ApiClient
 from contract_tests.ledger import OrderLedger
 from contract_tests.strategies import SampleCart
 from contract_tests.target import (
+    COVERAGE_SCOPES,
     SETTINGS,
     Target,
     TargetError,
     bind_target,
-    env_flag,
     mask,
+    required_coverage,
     resolve_target,
     values_from_environment,
 )
@@ -34,6 +37,8 @@ EXIT_COVERAGE_INCOMPLETE = 6
 # A target that stops answering ends the run (exit 3) after this many tests in a row failed for that alone.
 UNANSWERED_TESTS_TO_STOP = 3
 LEDGER_KEY = pytest.StashKey[OrderLedger]()
+PREFLIGHT_KEY = pytest.StashKey[dict[str, Any]]()  # what jafarshop-contract's pre-flight did, or {} without one
+REQUIRED_KEY = pytest.StashKey[str | None]()  # what --require-full-coverage asks for: None, "partner" or "all"
 NEEDS_OTHER = (
     "needs a second partner: set JAFARSHOP_OTHER_API_KEY (or --jafarshop-other-api-key) to a key of another partner"
 )
@@ -51,17 +56,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "reports/contract-coverage)",
     )
     group.addoption(
-        "--jafarshop-preflight-orders",
-        type=int,
-        default=0,
-        help="orders jafarshop-contract's pre-flight already created (counted against the cap and in the summary)",
+        "--jafarshop-preflight",
+        default=None,
+        help="what jafarshop-contract's pre-flight did, as JSON {orders, requests, statuses}: its orders count "
+        "against the cap and in the summary, its answers in the coverage",
     )
     group.addoption(
         "--jafarshop-require-full-coverage",
-        action="store_true",
-        default=env_flag("JAFARSHOP_REQUIRE_FULL_COVERAGE"),
+        nargs="?",
+        const="all",
+        default=None,
+        choices=COVERAGE_SCOPES,
         help="fail the run (exit 6 here, 4 from jafarshop-contract) when a documented status was not seen or a rule "
-        "was not checked [env JAFARSHOP_REQUIRE_FULL_COVERAGE=1]",
+        "was not fully checked: `partner` for the rules the partner API alone can check, `all` (bare) for the "
+        "supplier-side ones too [env JAFARSHOP_REQUIRE_FULL_COVERAGE=partner|all]",
     )
 
 
@@ -73,12 +81,21 @@ def pytest_configure(config: pytest.Config) -> None:
             values[key] = option
     try:
         target = resolve_target(values)
+        required = config.getoption("jafarshop_require_full_coverage") or required_coverage(
+            "JAFARSHOP_REQUIRE_FULL_COVERAGE", os.environ.get("JAFARSHOP_REQUIRE_FULL_COVERAGE")
+        )
     except TargetError as exc:
         raise pytest.UsageError(f"contract suite: {exc}") from None
     config.stash[TARGET_KEY] = target
+    config.stash[REQUIRED_KEY] = required
     bind_target(target)  # for test_spec_conformance's schemas, built when it imports (it says why)
-    preflight: int = config.getoption("jafarshop_preflight_orders")
-    config.stash[LEDGER_KEY] = OrderLedger.for_run(target.max_orders, preflight, getattr(config, "workerinput", None))
+    raw_preflight = config.getoption("jafarshop_preflight")
+    preflight = json.loads(raw_preflight) if raw_preflight else {}
+    ledger = OrderLedger.for_run(target.max_orders, preflight.get("orders", 0), getattr(config, "workerinput", None))
+    if getattr(config, "workerinput", None) is None:  # counted once, on the controller
+        ledger.add_preflight(preflight.get("requests", 0), preflight.get("statuses", []))
+    config.stash[LEDGER_KEY] = ledger
+    config.stash[PREFLIGHT_KEY] = preflight
     # A live, stateful target: nothing replayed from earlier runs, no deadline on network calls.
     settings.register_profile(
         "contract",
@@ -118,8 +135,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     base = config.getoption("jafarshop_coverage")
     if base is not None:
         coverage.write(data, base)
-    incomplete = data["unseen_statuses"] or data["unchecked_rules"]
-    if config.getoption("jafarshop_require_full_coverage") and incomplete and session.exitstatus == 0:
+    required = config.stash.get(REQUIRED_KEY, None)
+    if required and coverage.missing(data, required) and session.exitstatus == 0:
         session.exitstatus = EXIT_COVERAGE_INCOMPLETE
 
 
@@ -130,6 +147,22 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     ledger = node.config.stash.get(LEDGER_KEY, None)
     if counts and ledger is not None:
         ledger.add_worker_counts(counts)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The test of the pre-flight's answers exists only where a pre-flight ran (jafarshop-contract without
+    --skip-preflight): elsewhere there is nothing for it to check, and it is neither a pass nor a skip."""
+    if not config.stash.get(PREFLIGHT_KEY, {}):
+        kept = [item for item in items if item.name != "test_no_answer_to_the_preflight_was_a_server_error"]
+        if len(kept) != len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+            items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def preflight_seen(pytestconfig: pytest.Config) -> dict[str, Any]:
+    """What jafarshop-contract's pre-flight sent and saw ({orders, requests, statuses, server_errors})."""
+    return pytestconfig.stash[PREFLIGHT_KEY]
 
 
 @pytest.fixture(scope="session")
@@ -257,17 +290,22 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             )  # fmt: skip
             extra = ", ".join(f"{code} x{n}" for code, n in info["undocumented_seen"].items())
             terminalreporter.write_line(f"{operation}: {seen}" + (f"; undocumented: {extra}" if extra else ""))
-        verdicts = Counter(rule["verdict"] for rule in data["rules"])
-        terminalreporter.write_line(
-            f"guide rules: {verdicts['passed']} passed, {verdicts['failed']} failed, "
-            f"{verdicts['not checked']} not checked"
-        )
-        for rule in data["rules"]:
-            if rule["verdict"] != "passed":
-                why = f" ({'; '.join(rule['why_not_checked'])})" if rule["why_not_checked"] else ""
-                terminalreporter.write_line(f"  {rule['verdict']}: {rule['rule']}{why}")
-        if config.getoption("jafarshop_require_full_coverage") and (data["unseen_statuses"] or data["unchecked_rules"]):
-            terminalreporter.write_line("incomplete coverage, and --require-full-coverage asks for all of it")
+        for side, meaning in data["sides"].items():
+            rules = [rule for rule in data["rules"] if rule["side"] == side]
+            verdicts = Counter(rule["verdict"] for rule in rules)
+            counts = ", ".join(f"{verdicts[v]} {v}" for v in ("passed", "failed", "partly checked", "not checked"))
+            terminalreporter.write_line(f"{meaning}: {counts}")
+            for rule in rules:
+                if rule["verdict"] != "passed":
+                    why = f" ({'; '.join(rule['why_not_checked'])})" if rule["why_not_checked"] else ""
+                    terminalreporter.write_line(f"  {rule['verdict']}: {rule['rule']}{why}")
+        required = config.stash.get(REQUIRED_KEY, None)
+        missing = coverage.missing(data, required) if required else []
+        if missing:
+            terminalreporter.write_line(
+                f"incomplete coverage, and --require-full-coverage={required} asks for all of it; missing: "
+                + ", ".join(missing)
+            )
     ledger = config.stash.get(LEDGER_KEY, None)
     if ledger is None:
         return

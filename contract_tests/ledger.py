@@ -71,6 +71,13 @@ class OrderLedger:
                 self.created.add(body["supplier_order_id"])
         return response
 
+    def add_preflight(self, requests: int, statuses: list[list[Any]]) -> None:
+        """Count what the pre-flight sent and saw (it ran before pytest, in jafarshop-contract)."""
+        with self._lock:
+            self.requests += requests
+            for operation, status, n in statuses:
+                self.statuses[operation, int(status)] += n
+
     def count_request(self) -> None:
         """Count a request outside the partner API (the admin API's): no status, no order."""
         with self._lock:

@@ -1,10 +1,12 @@
 """Pre-flight: a few requests that tell a wrong setting from a broken API, before any test runs.
 
-A wrong base URL, key or SKU list would otherwise fail most of the suite and read as a broken API. Each check
-below stops the run with one line naming the setting and the likely fix (exit 3), but only when the answers are
-consistent with a wrong setting: an answer that can only be a defect (an order for a cart the target itself treats
-as unmapped, a mapped SKU that orders but is flagged as the partner's own) is left for the tests to report as the
-violation it is. urllib, not httpx: the runner must not import httpx before pytest can rewrite anyio's plugin.
+A wrong base URL, key, admin token or SKU list would otherwise fail most of the suite and read as a broken API. Each
+check below stops the run with one line naming the setting and the likely fix (exit 5), but only when the answers
+are consistent with a wrong setting: an answer that can only be a defect (an order for a cart the target itself
+treats as unmapped, a mapped SKU that orders but is flagged as the partner's own) is left for the tests to report as
+the violation it is. A 5xx is no evidence either way: the setting it would have confirmed is reported "not
+confirmed", and the tests report the failure. Every answer is counted, for the run's coverage report.
+urllib, not httpx: the runner must not import httpx before pytest can rewrite anyio's plugin.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import socket
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,10 @@ class SetupError(Exception):
     """The target answered, in a way that says a setting is wrong; the message names it and the fix."""
 
 
+# The partner API's operations, by method, as the coverage report names them (the only two).
+OPERATIONS = {"POST": "submitCart", "GET": "getOrder"}
+
+
 @dataclass
 class Answer:
     status: int
@@ -39,21 +46,32 @@ class Answer:
 
 @dataclass
 class Preflight:
-    """The checks against one target; `run()` raises on the first wrong setting and returns what it saw."""
+    """The checks against one target; `run()` raises on the first wrong setting; what it saw stays here."""
 
     target: Target
     orders_created: int = 0
-    notes: list[str] = field(default_factory=list)
+    requests: int = 0
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)  # (operationId, status) -> answers
+    confirmed: list[str] = field(default_factory=list)  # what the answers showed to be right
+    notes: list[str] = field(default_factory=list)  # what they could not confirm, or found odd: left for the tests
+    server_errors: list[str] = field(default_factory=list)  # each 5xx, for the test that reports it as a violation
 
-    def run(self) -> list[str]:
-        """Check URL, keys and SKUs; return the lines to show (warnings included)."""
+    def run(self) -> None:
+        """Check URL, keys, admin token and SKUs; raise SetupError on the first wrong one."""
         self._check_base_url()
         self._check_key(self.target.api_key, "JAFARSHOP_API_KEY")
         if self.target.other_api_key:
             self._check_key(self.target.other_api_key, "JAFARSHOP_OTHER_API_KEY")
+        if self.target.admin_token:
+            self._check_admin_token(self.target.admin_token)
         mixed = self._check_mapped_skus()
         self._check_unmapped_sku(mixed)
-        return self.notes
+
+    def _unconfirmed(self, setting: str, answer: Answer, what: str) -> None:
+        self.notes.append(
+            f"{setting} not confirmed: {what} answered {answer.status}, a server failure that says nothing of the "
+            "setting; the tests report it"
+        )
 
     # --- the checks ------------------------------------------------------------------------------------------------
 
@@ -62,6 +80,11 @@ class Preflight:
         read = self._send("GET", f"/orders/{uuid.uuid4()}", None)
         submit = self._send("POST", "/carts/submit", None, body=self._cart([self.target.unmapped_sku]))
         if 401 in (read.status, submit.status):  # "All API requests require authentication": this is the API
+            self.confirmed.append(f"{url} answers as the JafarShop API")
+            return
+        if read.status >= 500 or submit.status >= 500:
+            failed = read if read.status >= 500 else submit
+            self._unconfirmed(f"JAFARSHOP_BASE_URL={url}", failed, "a request without a key")
             return
         seen = f"GET {url}/orders/<id> and POST {url}/carts/submit without a key gave {read.status} and {submit.status}"
         if read.status == submit.status == 404:
@@ -81,12 +104,45 @@ class Preflight:
                 f"{name} ({mask(key)}) is not accepted by {self.target.base_url} (401 to a read with it): "
                 "check the key and the environment; it may have been rotated"
             )
+        if answer.status >= 500:
+            self._unconfirmed(name, answer, "a read of an unknown order with it")
+        else:
+            self.confirmed.append(f"{name} accepted")
+
+    def _check_admin_token(self, token: str) -> None:
+        """The supplier-side tests drive the kit mock's admin API with the token: it must be there and take it."""
+        url = self.target.admin_url
+        answer = self._send_url("GET", f"{url}/skus", token)
+        fix = "give the target's admin token (the mock's --admin-token), or unset it to skip the supplier-side tests"
+        if answer.status in (401, 403):
+            raise SetupError(
+                f"JAFARSHOP_ADMIN_TOKEN ({mask(token)}) is not accepted by {url} ({answer.status} to GET {url}/skus): "
+                + fix
+            )
+        if answer.status == 404 or (answer.status < 500 and not isinstance(answer.body, list)):
+            raise SetupError(
+                f"JAFARSHOP_ADMIN_TOKEN is set, but {url} is not the kit mock's admin API (GET {url}/skus answered "
+                f"{answer.status}): unset JAFARSHOP_ADMIN_TOKEN against a target without it"
+            )
+        if answer.status >= 500:
+            self.notes.append(
+                f"JAFARSHOP_ADMIN_TOKEN not confirmed: GET {url}/skus answered {answer.status}; the supplier-side "
+                "tests report what they meet"
+            )
+        else:
+            self.confirmed.append("admin token accepted")
 
     def _check_unmapped_sku(self, mixed: dict[str, Any]) -> None:
         """`mixed`: the flags the mixed cart read back with; a SKU flagged true there and alone is mapped."""
         sku = self.target.unmapped_sku
         answer = self._submit([sku])
-        if answer.status == 204 or not self._created(answer):
+        if answer.status == 204:
+            self.confirmed.append("JAFARSHOP_UNMAPPED_SKU does not order (204)")
+            return
+        if answer.status >= 500:
+            self._unconfirmed(f"JAFARSHOP_UNMAPPED_SKU={sku}", answer, "a cart of it alone")
+            return
+        if not self._created(answer):
             return
         if self._flags(answer).get(sku) is True and mixed.get(sku) is not False:
             raise SetupError(
@@ -104,8 +160,16 @@ class Preflight:
                 f"JAFARSHOP_MAPPED_SKUS: none of {', '.join(mapped)} is mapped on the target (a cart of all of them "
                 "gave 204, no JafarShop product): list SKUs the target maps"
             )
+        if answer.status >= 500:
+            self._unconfirmed("JAFARSHOP_MAPPED_SKUS", answer, "a cart of all of them")
+            return {}
         if not self._created(answer):
+            self.notes.append(
+                f"a cart of JAFARSHOP_MAPPED_SKUS answered {answer.status}, not an order: left for the tests"
+            )
             return {}  # an odd answer to a valid cart is a contract matter: the tests report it
+        count = len(mapped)
+        self.confirmed.append(f"{count} mapped SKU{'s' if count > 1 else ''} order")
         flags = self._flags(answer)
         not_flagged = [sku for sku in mapped if flags.get(sku) is False]
         if not_flagged:
@@ -160,12 +224,22 @@ class Preflight:
         }
 
     def _send(self, method: str, path: str, key: str | None, body: bytes | None = None) -> Answer:
+        """One request of the partner API, counted for the coverage report."""
+        answer = self._send_url(method, self.target.base_url + path, key, body)
+        self.statuses[OPERATIONS[method], answer.status] += 1
+        if answer.status >= 500:
+            who = "without a key" if key is None else "with a key"
+            self.server_errors.append(f"{method} {self.target.base_url}{path} {who} answered {answer.status}")
+        return answer
+
+    def _send_url(self, method: str, url: str, key: str | None, body: bytes | None = None) -> Answer:
+        self.requests += 1
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
             if body is not None:
                 headers["Idempotency-Key"] = str(uuid.uuid4())
-        request = urllib.request.Request(self.target.base_url + path, data=body, method=method, headers=headers)
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
                 return _answer(response.status, response.read(), response.headers.get("Content-Type", ""))

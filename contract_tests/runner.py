@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -12,28 +14,34 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 from contract_tests.preflight import Preflight, SetupError, TargetUnreachable
 from contract_tests.target import (
+    COVERAGE_SCOPES,
     DEFAULT_EXAMPLES,
     SETTINGS,
     Target,
     TargetError,
-    env_flag,
+    required_coverage,
     resolve_target,
     values_from_environment,
 )
+from jafarshop_kit.flags import ALLOWED, FlagError, env_flag
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_REPORT = Path("reports") / "contract-junit.xml"
-EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_TARGET, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_TARGET, EXIT_INCOMPLETE, EXIT_SETTINGS = 0, 1, 2, 3, 4, 5
 EXIT_MEANINGS = {
     EXIT_OK: "no contract violation found",
     EXIT_VIOLATION: "contract violation",
     EXIT_USAGE: "usage error",
-    EXIT_TARGET: "target unreachable or misconfigured",
+    EXIT_TARGET: "target unreachable: nothing answers, or it stopped answering",
     EXIT_INCOMPLETE: "no violation found, but coverage incomplete and --require-full-coverage given",
+    EXIT_SETTINGS: "the target refused a setting",
 }
+# What the contract suite imports beyond the base install: the `contract` extra.
+CONTRACT_MODULES = ("pytest", "hypothesis", "schemathesis", "httpx", "xdist", "openapi_schema_validator")
 # pytest's own codes: 2 interrupted, 3 internal error or our abort on a target that stopped answering (conftest),
 # 4 usage error, 5 no test selected, 6 coverage incomplete under --require-full-coverage (conftest).
 PYTEST_EXIT_CODES = {
@@ -49,15 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Verify a JafarShop B2B API implementation against the partner guide and the OpenAPI contract.\n"
             "A pre-flight first checks that the settings lead to the API (a few requests, one order).\n"
-            "Exit codes: 0 no contract violation found, 1 a contract violation, 2 a usage error,\n"
-            "3 the target is unreachable or a setting is wrong (one line says which), 4 no violation but the\n"
-            "coverage is incomplete with --require-full-coverage. Reports: the JUnit XML and\n"
+            "Exit codes: 0 no contract violation found; 1 a contract violation; 2 a usage error (a setting missing\n"
+            "or malformed); 3 the target is unreachable (nothing answers, or it stopped answering mid-run): no\n"
+            "verdict; 4 no violation, but coverage incomplete under --require-full-coverage; 5 the target refused\n"
+            "a setting (a key, the admin token, the base URL or a SKU list is wrong: one line says which).\n"
+            "In CI, tolerate at most 3: 5 means the job's settings are wrong and every later run would be blind.\n"
+            "Reports: the JUnit XML (one failed case with the line when the run could not start) and\n"
             "contract-coverage.json/.md beside it (documented statuses seen, guide rules checked)."
         ),
         epilog=(
             f"The target is read from the environment:\n{settings}\n"
             f"  {'JAFARSHOP_WORKERS':<26} test processes in parallel (same as --workers)\n"
-            f"  {'JAFARSHOP_SKIP_PREFLIGHT':<26} 1 to skip the pre-flight (same as --skip-preflight)\n\n"
+            f"  {'JAFARSHOP_SKIP_PREFLIGHT':<26} 1 to skip the pre-flight (same as --skip-preflight)\n"
+            f"  {'JAFARSHOP_REQUIRE_FULL_COVERAGE':<26} partner or all (same as --require-full-coverage=...)\n"
+            f"Yes/no variables take {ALLOWED}; unset or empty is no.\n\n"
             "Without JAFARSHOP_BASE_URL, the mock (jafarshop-mock) is started on a free port with the kit's\n"
             "fixtures/default.yaml and stopped after the run. Arguments after -- go to pytest (for example\n"
             "-- -k idempotency -x). Also `python -m contract_tests`."
@@ -81,16 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--require-full-coverage",
-        action="store_true",
-        default=env_flag("JAFARSHOP_REQUIRE_FULL_COVERAGE"),
-        help="exit 4 when no violation was found but a documented status was never seen or a guide rule could not "
-        "be checked (JAFARSHOP_REQUIRE_FULL_COVERAGE=1)",
+        nargs="?",
+        const="all",
+        choices=COVERAGE_SCOPES,
+        metavar="partner|all",
+        help="exit 4 when no violation was found but a documented status was never seen or a rule went unchecked or "
+        "only partly checked. `partner`: the rules the partner API alone can check (for staging and production); "
+        "`all` (the default when given bare): the supplier-side rules too (moving orders, rotating keys: they need "
+        "the kit mock's admin API and JAFARSHOP_ADMIN_TOKEN) [env JAFARSHOP_REQUIRE_FULL_COVERAGE=partner|all]",
     )
     parser.add_argument(
         "--skip-preflight",
         action="store_true",
-        default=env_flag("JAFARSHOP_SKIP_PREFLIGHT"),
-        help="do not check the settings against the target first (a wrong one then fails many tests)",
+        default=None,
+        help="do not check the settings against the target first (a wrong one then fails many tests) "
+        "[env JAFARSHOP_SKIP_PREFLIGHT=1]",
     )
     parser.add_argument(
         "--report", type=Path, default=DEFAULT_REPORT, help="JUnit XML report path (default %(default)s)"
@@ -165,7 +183,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def run_pytest(args: argparse.Namespace, preflight_orders: int = 0) -> int:
+def run_pytest(args: argparse.Namespace, preflight: Preflight | None = None) -> int:
     """Run the suite in its own process, so that nothing imported here (the mock, connexion) leaks into it."""
     args.report.parent.mkdir(parents=True, exist_ok=True)
     extra = [arg for arg in args.pytest_args if arg != "--"]
@@ -173,8 +191,15 @@ def run_pytest(args: argparse.Namespace, preflight_orders: int = 0) -> int:
     if args.workers > 1:  # worksteal: the few long schemathesis tests do not queue behind each other
         command += ["-n", str(args.workers), "--dist", "worksteal"]
     if args.require_full_coverage:
-        command.append("--jafarshop-require-full-coverage")
-    command.append(f"--jafarshop-preflight-orders={preflight_orders}")
+        command.append(f"--jafarshop-require-full-coverage={args.require_full_coverage}")
+    if preflight is not None:  # its orders count against the cap; its requests and answers in the coverage
+        seen = {
+            "orders": preflight.orders_created,
+            "requests": preflight.requests,
+            "statuses": [[operation, status, n] for (operation, status), n in preflight.statuses.items()],
+            "server_errors": preflight.server_errors,
+        }
+        command.append(f"--jafarshop-preflight={json.dumps(seen)}")
     coverage = f"--jafarshop-coverage={coverage_base(args)}"
     return subprocess.call([*command, f"--junitxml={args.report}", coverage, str(HERE), *extra])
 
@@ -185,23 +210,38 @@ def coverage_base(args: argparse.Namespace) -> Path:
     return base
 
 
-def preflight(target: Target) -> int:
-    """Check the settings against the target (see preflight.py); return the orders it created, or raise Stop."""
+def preflight(target: Target) -> Preflight:
+    """Check the settings against the target (see preflight.py); return what it did, or raise Stop."""
     check = Preflight(target)
     try:
-        notes = check.run()
-    except (TargetUnreachable, SetupError) as exc:
+        check.run()
+    except TargetUnreachable as exc:
         raise Stop(EXIT_TARGET, f"pre-flight: {exc}") from None
-    skus = f"{len(target.mapped_skus)} mapped SKU{'s' if len(target.mapped_skus) > 1 else ''}"
-    print(
-        f"pre-flight: {target.base_url} answers as the JafarShop API; key accepted"
-        + ("; other key accepted" if target.other_api_key else "")
-        + f"; {skus} order and JAFARSHOP_UNMAPPED_SKU does not ({check.orders_created} order created)",
-        flush=True,
-    )
-    for note in notes:
+    except SetupError as exc:
+        raise Stop(EXIT_SETTINGS, f"pre-flight: {exc}") from None
+    created = f"{check.orders_created} order{'s' if check.orders_created != 1 else ''} created"
+    print(f"pre-flight: {'; '.join([*check.confirmed, created])}", flush=True)
+    for note in check.notes:
         print(f"pre-flight: note: {note}", flush=True)
-    return check.orders_created
+    return check
+
+
+def _settings_from_environment(args: argparse.Namespace) -> None:
+    """The options' environment fallbacks, checked; options go to the suite's process through the environment."""
+    try:
+        if args.skip_preflight is None:
+            args.skip_preflight = env_flag("JAFARSHOP_SKIP_PREFLIGHT")
+        if args.require_full_coverage is None:
+            raw = os.environ.get("JAFARSHOP_REQUIRE_FULL_COVERAGE")
+            args.require_full_coverage = required_coverage("JAFARSHOP_REQUIRE_FULL_COVERAGE", raw)
+    except (FlagError, TargetError) as exc:
+        raise Stop(EXIT_USAGE, str(exc)) from None
+    if args.examples is not None:
+        os.environ["JAFARSHOP_EXAMPLES"] = str(args.examples)
+    if args.shrink:
+        os.environ["JAFARSHOP_SHRINK"] = "1"
+    if args.max_orders is not None:
+        os.environ["JAFARSHOP_MAX_ORDERS"] = str(args.max_orders)
 
 
 class Stop(Exception):
@@ -218,31 +258,55 @@ def _verify(args: argparse.Namespace) -> int:
         target = resolve_target(values_from_environment())
     except TargetError as exc:
         raise Stop(EXIT_USAGE, str(exc)) from None
-    created = 0 if args.skip_preflight else preflight(target)
+    check = None if args.skip_preflight else preflight(target)
+    created = check.orders_created if check else 0
     if target.max_orders is not None and created >= target.max_orders:
         raise Stop(EXIT_USAGE, f"JAFARSHOP_MAX_ORDERS={target.max_orders} leaves no order for the tests after the "
                    f"pre-flight's {created}: raise it (or --skip-preflight)")  # fmt: skip
-    code = PYTEST_EXIT_CODES.get(run_pytest(args, created), EXIT_USAGE)
+    code = PYTEST_EXIT_CODES.get(run_pytest(args, check), EXIT_USAGE)
     if code == EXIT_TARGET:  # stopped because the target stopped answering: its failures are no verdict to publish
-        for report in (args.report, coverage_base(args).with_suffix(".json"), coverage_base(args).with_suffix(".md")):
+        for report in (coverage_base(args).with_suffix(".json"), coverage_base(args).with_suffix(".md")):
             report.unlink(missing_ok=True)
+        write_stopped_report(args.report, code, "the target stopped answering during the run: no verdict")
     return code
 
 
+def write_stopped_report(path: Path, code: int, line: str) -> None:
+    """A JUnit report of one failed test case that carries the one line: CI test views (GitLab's `reports: junit`)
+    then show why the run gave no verdict instead of a missing artifact."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    name = quoteattr(f"jafarshop-contract setup: exit {code} ({EXIT_MEANINGS[code]})")
+    message = quoteattr(line)
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites><testsuite name="jafarshop-contract" tests="1" '
+        f'failures="1" errors="0" skipped="0"><testcase classname="jafarshop-contract" name={name} time="0">'
+        f"<failure message={message}>{message[1:-1]}</failure></testcase></testsuite></testsuites>\n",
+        encoding="utf-8",
+    )
+
+
+def missing_contract_extra() -> str | None:
+    """The first module of the `contract` extra that is not installed, if any."""
+    return next((name for name in CONTRACT_MODULES if importlib.util.find_spec(name) is None), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the suite; return 0 (no violation), 1 (violation), 2 (usage error) or 3 (target unreachable or wrong)."""
+    """Run the suite; return one of EXIT_MEANINGS' codes."""
+    missing = missing_contract_extra()
+    if missing:
+        print(
+            f"jafarshop-contract: the contract suite needs the kit's `contract` extra ({missing} is not installed): "
+            "pip install 'jafarshop-contract-kit[contract]' (in a checkout: make contract)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     args = build_parser().parse_args(argv)
     base = coverage_base(args)
     for report in (args.report, base.with_suffix(".json"), base.with_suffix(".md")):  # fresh, or not at all
         report.unlink(missing_ok=True)
-    if args.examples is not None:
-        os.environ["JAFARSHOP_EXAMPLES"] = str(args.examples)
-    if args.shrink:
-        os.environ["JAFARSHOP_SHRINK"] = "1"
-    if args.max_orders is not None:
-        os.environ["JAFARSHOP_MAX_ORDERS"] = str(args.max_orders)
     started = time.monotonic()
     try:
+        _settings_from_environment(args)
         if os.environ.get("JAFARSHOP_BASE_URL"):
             code = _verify(args)
         else:
@@ -252,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Stop as stop:
         print(f"jafarshop-contract: {stop}", file=sys.stderr, flush=True)
         code = stop.code
+        write_stopped_report(args.report, code, str(stop))
     written = [str(path) for path in (args.report, base.with_suffix(".md")) if path.exists()]
     reports = f"; reports: {', '.join(written)}" if written else "; no report written"
     print(f"contract run: {time.monotonic() - started:.1f} s; exit {code} ({EXIT_MEANINGS[code]}){reports}", flush=True)

@@ -86,3 +86,14 @@ def schema_errors(instance: Any, name: str) -> list[str]:
 def _describe(error: ValidationError) -> str:
     path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
     return f"{path.lstrip('.') or '(root)'}: {error.message[:200]}"
+
+
+def largest_accepted() -> dict[str, int]:
+    """The sizes a target must accept and read back exactly (the spec's x-largest-accepted)."""
+    found: dict[str, int] = raw_spec()["x-largest-accepted"]
+    return found
+
+
+def clock_skew_seconds() -> float:
+    """How far a reported time may be from this machine's clock (the spec's x-clock-skew-seconds)."""
+    return float(raw_spec()["x-clock-skew-seconds"])

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from hypothesis import Phase
-
+from jafarshop_kit.flags import FlagError, parse_flag
 from jafarshop_kit.resources import OPENAPI_DIR
+
+if TYPE_CHECKING:  # hypothesis is the `contract` extra's: the runner imports this module before it checks for it
+    from hypothesis import Phase
 
 SPEC_PATH = OPENAPI_DIR / "partner-api.yaml"
 DEFAULT_EXAMPLES = 50
@@ -106,6 +109,8 @@ class Target:
     @property
     def hypothesis_phases(self) -> tuple[Phase, ...]:
         """Shrinking a failure against a live target sends many more requests (and creates orders): opt-in."""
+        from hypothesis import Phase
+
         phases = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target)
         return (*phases, Phase.shrink) if self.shrink else phases
 
@@ -169,22 +174,31 @@ def resolve_target(values: Mapping[str, str | None]) -> Target:
         unmapped_sku=unmapped,
         examples=_positive_int("JAFARSHOP_EXAMPLES", examples) if examples else DEFAULT_EXAMPLES,
         max_orders=_positive_int("JAFARSHOP_MAX_ORDERS", max_orders) if max_orders else None,
-        shrink=_flag("JAFARSHOP_SHRINK", get("shrink")),
+        shrink=_flag("JAFARSHOP_SHRINK", values.get("shrink")),
         admin_token=get("admin_token"),
     )
 
 
 def _flag(name: str, raw: str | None) -> bool:
-    if raw is None or raw.lower() in ("0", "false", "no", "off"):
-        return False
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    raise TargetError(f"{name}={raw!r}: must be 1 or 0")
+    try:
+        return parse_flag(name, raw)
+    except FlagError as exc:
+        raise TargetError(str(exc)) from None
 
 
-def env_flag(name: str, environ: Mapping[str, str] = os.environ) -> bool:
-    """A yes/no variable of the run (JAFARSHOP_SKIP_PREFLIGHT...): anything but unset, empty or "0" is yes."""
-    return environ.get(name, "") not in ("", "0")
+# What --require-full-coverage asks for: the rules the partner API alone can check, or every rule (the supplier's
+# side too: moving orders, rotating keys, through the kit mock's admin API).
+COVERAGE_SCOPES = ("partner", "all")
+
+
+def required_coverage(name: str, raw: str | None) -> str | None:
+    """JAFARSHOP_REQUIRE_FULL_COVERAGE: partner, all, or yes/no (yes is all); None when nothing is required."""
+    if raw is not None and raw.strip().lower() in COVERAGE_SCOPES:
+        return raw.strip().lower()
+    try:
+        return "all" if parse_flag(name, raw) else None
+    except FlagError:
+        raise TargetError(f"{name}={raw!r}: must be partner, all, or 1/0 (1 is all)") from None
 
 
 def values_from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str | None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import httpx
 
@@ -68,3 +69,10 @@ def test_oversized_body_is_refused_promptly(api: ApiClient, sample_cart: SampleC
     assert elapsed < PROMPT_SECONDS, f"refusing a {OVERSIZED_BYTES >> 20} MiB body took {elapsed:.1f} s"
     cart = sample_cart()
     assert_refused_key_never_replays(api, key, cart, "the oversized cart")
+
+
+def test_no_answer_to_the_preflight_was_a_server_error(preflight_seen: dict[str, Any]) -> None:
+    """The pre-flight's requests are valid ones (a cart, a read): a 5xx to any of them is a server failure, as it
+    would be in any test, and not evidence that a setting is right or wrong."""
+    errors = preflight_seen.get("server_errors", [])
+    assert not errors, f"the pre-flight's requests met server failures: {'; '.join(errors)}"

@@ -10,23 +10,16 @@ from typing import Any
 
 from hypothesis import given
 
-from contract_tests.checks import assert_refused_key_never_replays, create_order, read_order
+from contract_tests.checks import assert_refused_key_never_replays, assert_replays, create_order, read_order
 from contract_tests.client import ApiClient, expect
-from contract_tests.strategies import SampleCart, carts, unique_id
+from contract_tests.spec import largest_accepted
+from contract_tests.strategies import SampleCart, carts, idempotency_keys, new_key, unique_id
 from contract_tests.target import Target
 
 
-def assert_replays(api: ApiClient, cart: dict[str, Any], key: str, order_id: str, when: str) -> None:
-    body = expect(api.submit(copy.deepcopy(cart), key=key), 200, f"same key + same payload {when} must replay")
-    assert body["supplier_order_id"] == order_id, (
-        f"same key + same payload {when} must return the existing order {order_id}, got {body['supplier_order_id']}"
-    )
-
-
 def test_replay_with_same_key_returns_same_order(api: ApiClient, target: Target) -> None:
-    @given(cart=carts(target.mapped_skus, target.unmapped_sku))
-    def check(cart: dict[str, Any]) -> None:
-        key = unique_id("idem")
+    @given(cart=carts(target.mapped_skus, target.unmapped_sku), key=idempotency_keys())
+    def check(cart: dict[str, Any], key: str) -> None:
         order_id = create_order(api, cart, key=key)
         assert_replays(api, cart, key, order_id, "right after the first submit")
 
@@ -102,9 +95,12 @@ def test_concurrent_submits_with_one_key_create_one_order(api: ApiClient, sample
 
 
 def test_same_key_with_different_payload_is_409_and_keeps_the_first_order(api: ApiClient, target: Target) -> None:
-    @given(first=carts(target.mapped_skus, target.unmapped_sku), second=carts(target.mapped_skus, target.unmapped_sku))
-    def check(first: dict[str, Any], second: dict[str, Any]) -> None:
-        key = unique_id("idem")
+    @given(
+        first=carts(target.mapped_skus, target.unmapped_sku),
+        second=carts(target.mapped_skus, target.unmapped_sku),
+        key=idempotency_keys(),
+    )
+    def check(first: dict[str, Any], second: dict[str, Any], key: str) -> None:
         order_id = create_order(api, first, key=key)
         expect(api.submit(second, key=key), 409, "same key + different payload must be 409")
         order = read_order(api, order_id)
@@ -121,10 +117,19 @@ def test_replay_of_a_cart_without_mapped_sku_answers_204_again(api: ApiClient, s
 
 
 def test_different_keys_create_different_orders(api: ApiClient, sample_cart: SampleCart) -> None:
+    """Also keys from other systems, as long as a target must take them (x-largest-accepted), that differ only in
+    their last character: a key is all of its characters, not a prefix."""
     cart = sample_cart()
     first = create_order(api, cart, key=unique_id("idem"))
     second = create_order(api, cart, key=unique_id("idem"))
     assert first != second, "the same cart under two different keys must create two orders"
+    long_key = new_key("system", largest_accepted()["idempotency_key_characters"]).ljust(64, "0")[:64]
+    third = create_order(api, cart, key=long_key[:-1] + "1")
+    fourth = create_order(api, cart, key=long_key[:-1] + "2")
+    assert third != fourth, (
+        f"two keys of {len(long_key)} characters that differ only in the last one must create two orders "
+        f"(the key is all of its characters): {long_key[:-1]}1 and ...2 gave one order"
+    )
 
 
 def test_rejected_submission_creates_no_order_under_its_key(api: ApiClient, sample_cart: SampleCart) -> None:

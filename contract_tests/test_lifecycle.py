@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from contract_tests.admin import admin_api
-from contract_tests.checks import create_order, read_order
+from contract_tests.checks import assert_happened_between, create_order, now_utc, read_order
 from contract_tests.client import ApiClient
 from contract_tests.spec import reachable
 from contract_tests.strategies import SampleCart
@@ -116,9 +116,14 @@ def test_every_documented_transition_reads_back(
     for action in (None, *path):
         if action is not None:
             body, status = STEPS[action]
+            before = now_utc()
             admin.call("POST", f"/orders/{order_id}/{action}", body)
             order = read_order(api, order_id)
+            after = now_utc()
             assert order["status"] == status, f"after {action}, the partner must read {status}: {order['status']}"
+            assert_happened_between(order["updated_at"], f"updated_at after {action}", before, after)
+            if action == "ship":
+                assert_happened_between(order["tracking"]["shipped_at"], "tracking.shipped_at", before, after)
             assert_status_fields(order, f"{' -> '.join(path[: path.index(action) + 1])}")
             seen.append(order)
         current = seen[-1]["status"]

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests.checks import assert_order_matches_cart, create_order, read_order
+from contract_tests.checks import (
+    assert_happened_between,
+    assert_order_matches_cart,
+    assert_replays,
+    create_order,
+    now_utc,
+    read_order,
+)
 from contract_tests.client import ApiClient, expect
-from contract_tests.strategies import carts, guide_mixed_cart
+from contract_tests.strategies import SampleCart, carts, guide_mixed_cart, largest_cart, new_key
 from contract_tests.target import Target
 
 
@@ -58,3 +66,29 @@ def test_non_ascii_text_is_accepted_and_reads_back_unchanged(api: ApiClient, tar
     cart["items"][1]["title"] = "Café crème brûlée"
     order_id = create_order(api, cart)
     assert_order_matches_cart(read_order(api, order_id), cart, order_id, target)
+
+
+def test_the_largest_cart_a_store_sends_reads_back_exactly_and_replays(api: ApiClient, target: Target) -> None:
+    """Every limit a target must accept at once (x-largest-accepted: 250 lines, 255 characters of text in several
+    scripts with emoji beyond the BMP, three-decimal amounts, a 100-character order id, a 64-character key): read back
+    exactly, replayed under its key, and 409 when only its very last character differs (the whole payload counts)."""
+    cart = largest_cart(target.mapped_skus, target.unmapped_sku)
+    key = new_key("system")
+    order_id = create_order(api, cart, key=key)
+    assert_order_matches_cart(read_order(api, order_id), cart, order_id, target)
+    assert_replays(api, cart, key, order_id, "for the largest cart")
+    changed = copy.deepcopy(cart)
+    changed["items"][-1]["title"] = changed["items"][-1]["title"][:-1] + "!"
+    expect(
+        api.submit(changed, key=key), 409, "the largest cart with only its last title's last character changed, "
+        "under the same key, is a different payload"
+    )  # fmt: skip
+
+
+def test_an_order_reports_when_it_was_created_in_utc(api: ApiClient, sample_cart: SampleCart) -> None:
+    before = now_utc()
+    order_id = create_order(api, sample_cart())
+    order = read_order(api, order_id)
+    after = now_utc()
+    for field in ("created_at", "updated_at"):
+        assert_happened_between(order[field], f"a new order's {field}", before, after)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from jafarshop_kit.flags import FlagError, env_flag
 from mockserver.http.spec import ADMIN_BASE, PARTNER_BASE
 from mockserver.model.fixtures import DEFAULT_FIXTURES
 from mockserver.model.state import DEFAULT_ADMIN_TOKEN, DEFAULT_MAX_ORDERS
@@ -109,6 +110,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
+def _flag(parser: argparse.ArgumentParser, variable: str) -> bool:
+    """A yes/no environment variable; another value is one line naming it and exit 2."""
+    try:
+        return env_flag(variable)
+    except FlagError as exc:
+        parser.error(str(exc))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with environment variables as fallbacks (string defaults go through each option's
     `type`, which names the variable when a bad value came from it)."""
@@ -158,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--allow-demo-admin-token",
         action="store_true",
-        default=os.environ.get(ALLOW_DEMO_ENV, "") not in ("", "0"),
+        default=_flag(parser, ALLOW_DEMO_ENV),
         help=f"start on a non-loopback --host (such as 0.0.0.0) even with the public demo admin token "
         f"{DEFAULT_ADMIN_TOKEN}, which anyone who can reach the mock could then use; only for a throwaway "
         f"container or a private network (env {ALLOW_DEMO_ENV}=1)",
@@ -193,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-fast-path",
         action="store_true",
-        default=os.environ.get("JAFARSHOP_MOCK_NO_FAST_PATH", "") not in ("", "0"),
+        default=_flag(parser, "JAFARSHOP_MOCK_NO_FAST_PATH"),
         help="let connexion answer every request, also the accepted submits and reads that the fast path answers "
         "with the same bytes several times quicker (env JAFARSHOP_MOCK_NO_FAST_PATH=1; for comparisons)",
     )

@@ -20,7 +20,8 @@ from certify.rules import FAIL, NOT_EXERCISED, PASS, RULES
 from mockserver.admin_client import AdminHTTPError, admin_request
 from mockserver.app import create_app
 from mockserver.server import background
-from tests.helpers import GUIDE_URL, KEY_A, ROOT, guide_block, load_cart
+from tests.certify_clients import guide_examples
+from tests.helpers import KEY_A, ROOT, load_cart
 
 CERTIFY = [sys.executable, "-m", "certify"]
 CLIENTS = ROOT / "tests" / "certify_clients"
@@ -49,6 +50,7 @@ def certify(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         (["--", "/no/such/client"], "cannot start"),
         (["--reports", "/proc/no-such-folder", "--", "true"], "--reports /proc/no-such-folder: cannot write there"),
         (["stop"], "stop: name the running mock with --attach URL"),
+        (["settings", "--attach", "http://127.0.0.1:9"], "cannot reach it"),
     ],
 )
 def test_a_wrong_setting_is_one_line_and_exit_2(args: list[str], named: str) -> None:
@@ -59,14 +61,21 @@ def test_a_wrong_setting_is_one_line_and_exit_2(args: list[str], named: str) -> 
     assert "Traceback" not in result.stderr
 
 
+def exports(output: str) -> dict[str, str]:
+    """The `export NAME=value` lines of jafarshop-certify's output."""
+    lines = [line.removeprefix("export ") for line in output.splitlines() if line.startswith("export ")]
+    return dict(line.split("=", 1) for line in lines)
+
+
 def test_attach_arms_a_running_mock_and_report_grades_it(tmp_path: Path) -> None:
     """A partner drives a running mock by hand (here: the sample client, given the printed settings), then grades."""
     with background(create_app()) as base:
         armed = certify("--attach", base, "--time-scale", "3600", "--scenario", "ok")
         assert armed.returncode == CERTIFIED, armed.stderr
-        settings = dict(line.removeprefix("export ").split("=", 1) for line in armed.stdout.splitlines()
-                        if line.startswith("export "))  # fmt: skip
+        settings = exports(armed.stdout)
         assert settings["JAFARSHOP_BASE_URL"] == f"{base}/v1" and settings["JAFARSHOP_TIME_SCALE"] == "3600"
+        again = certify("settings", "--attach", base)  # a lost terminal: the same settings, key included
+        assert again.returncode == CERTIFIED and exports(again.stdout) == settings, again.stdout + again.stderr
         other = {"Authorization": f"Bearer {KEY_A}", "Idempotency-Key": "another-partners-order"}
         assert raw_post_json(f"{base}/v1/carts/submit", load_cart("guide-mixed-cart"), other) == 200  # not the client's
         ran = subprocess.run(PYTHON_CLIENT, env={**os.environ, **settings, "JAFARSHOP_CERTIFY_ORDERS": "2"},
@@ -75,6 +84,9 @@ def test_attach_arms_a_running_mock_and_report_grades_it(tmp_path: Path) -> None
         graded = certify("report", "--attach", base, "--reports", str(tmp_path))
         stopped = certify("stop", "--attach", base)
         assert stopped.returncode == CERTIFIED and admin_call(base, "GET", "/__admin/certification")[0] == 404
+        assert "stopped the certification run armed" in stopped.stdout and "2 partner orders" in stopped.stdout
+        again = certify("stop", "--attach", base)
+        assert again.returncode == CERTIFIED and "nothing to stop" in again.stdout
     assert graded.returncode == INCOMPLETE, graded.stdout  # nothing failed; no retry was ever needed
     rules = {rule["id"]: rule for rule in json.loads((tmp_path / "certification.json").read_text())["rules"]}
     assert rules["idempotency-key-unique"]["verdict"] == PASS
@@ -107,27 +119,37 @@ def raw_post_json(url: str, body: Any, headers: dict[str, str]) -> int:
 # --- whole runs, in parallel: about 30 s each at the default time scale --------------------------------------------
 
 
-def guide_python_example(directory: Path) -> list[str]:
-    """The guide's Python example as printed, but for the base URL, which it takes from the environment."""
-    block = guide_block("### Python", "python")
-    script = directory / "guide_example.py"
-    script.write_text(block.replace(f"'{GUIDE_URL}'", "os.environ['JAFARSHOP_BASE_URL']"), encoding="utf-8")
-    return [sys.executable, str(script)]
+# The guide's examples graded here (the others: docs/certification.md), and the scenario each meets.
+GUIDE_EXAMPLES = {"python": [], "php": ["--scenario", "drop-after-create"], "javascript-best-practices": []}
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, dict[str, Any], str]]:
+def guide_commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str] | str]:
+    """The guide's examples as commands (or why one cannot run here), each as printed but for base URL and key."""
+    return guide_examples.commands(tmp_path_factory.mktemp("guide"), tuple(GUIDE_EXAMPLES))
+
+
+@pytest.fixture(scope="module")
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, guide_commands: dict[str, list[str] | str]
+) -> dict[str, tuple[int, dict[str, Any], str]]:
     """Every certification this module checks, run at once: name -> (exit code, certification.json, output)."""
     base = tmp_path_factory.mktemp("certify")
-    clients: dict[str, list[str]] = {"guide-client": PYTHON_CLIENT, "guide-example": guide_python_example(base)}
+    clients: dict[str, list[str]] = {
+        "guide-client": PYTHON_CLIENT,
+        "crashes-on-drop": [*PYTHON_CLIENT, "--crash-on-drop"],
+    }
     clients |= {f"breaks-{rule}": [*PYTHON_CLIENT, "--break", rule] for rule in BREAKS}
     if shutil.which("node"):
         clients["node-client"] = ["node", str(CLIENTS / "guide_client.mjs")]
+    options = {f"guide-{name}": scenario for name, scenario in GUIDE_EXAMPLES.items()}
+    clients |= {f"guide-{name}": command for name, command in guide_commands.items() if not isinstance(command, str)}
 
     def one(order: int, name: str) -> tuple[int, dict[str, Any], str]:
         time.sleep(order * STAGGER_SECONDS)
         reports = base / name
-        result = certify("--reports", str(reports), "--quiet", "--time-limit", "45", "--", *clients[name], timeout=120)
+        limit = ["--time-limit", "45", *options.get(name, [])]
+        result = certify("--reports", str(reports), "--quiet", *limit, "--", *clients[name], timeout=120)
         scorecard = json.loads((reports / "certification.json").read_text()) if result.returncode != USAGE else {}
         return result.returncode, scorecard, result.stdout + result.stderr
 
@@ -165,12 +187,56 @@ def test_a_client_that_breaks_one_rule_fails_exactly_that_rule(runs: dict[str, A
 @pytest.mark.slow
 def test_the_guides_own_python_example_is_graded_honestly(runs: dict[str, Any]) -> None:
     """It submits one order with a fresh key and never retries nor polls: nothing fails, most is not exercised."""
-    code, scorecard, output = runs["guide-example"]
+    code, scorecard, output = runs["guide-python"]
     verdicts = {rule["id"]: rule["verdict"] for rule in scorecard["rules"]}
     assert code == INCOMPLETE, output
     assert failed(scorecard) == [], output
     assert verdicts["idempotency-key-present"] == PASS and verdicts["auth-bearer"] == PASS
     assert verdicts["idempotency-key-unique"] == NOT_EXERCISED and verdicts["poll-cadence"] == NOT_EXERCISED
+
+
+@pytest.mark.slow
+def test_a_client_that_crashes_on_the_dropped_connection_fails_retry_transient(runs: dict[str, Any]) -> None:
+    """It raises http.client.IncompleteRead on the 5th order's dropped answer: the rule it broke fails, exit 1."""
+    code, scorecard, output = runs["crashes-on-drop"]
+    assert code == FAILED and failed(scorecard) == ["retry-transient"], output
+    [evidence] = next(rule for rule in scorecard["rules"] if rule["id"] == "retry-transient")["evidence"]
+    assert "-> dropped [drop-after-create, attempt 1]: never retried; the client exited 1," in evidence
+    verdicts = {rule["id"]: rule["verdict"] for rule in scorecard["rules"]}
+    assert verdicts["no-content-handled"] == verdicts["timeout-handling"] == NOT_EXERCISED  # never got that far
+
+
+def guide_run(runs: dict[str, Any], guide_commands: dict[str, list[str] | str], name: str) -> Any:
+    if isinstance(guide_commands[name], str):
+        pytest.skip(str(guide_commands[name]))
+    return runs[f"guide-{name}"]
+
+
+@pytest.mark.slow
+def test_the_guides_php_example_meeting_a_dropped_connection_fails_retry_transient(
+    runs: dict[str, Any], guide_commands: dict[str, list[str] | str]
+) -> None:
+    """It catches the curl error, prints it and exits 0: still the dropped submit was never retried."""
+    code, scorecard, output = guide_run(runs, guide_commands, "php")
+    assert code == FAILED and failed(scorecard) == ["retry-transient"], output
+    [evidence] = next(rule for rule in scorecard["rules"] if rule["id"] == "retry-transient")["evidence"]
+    assert "-> dropped [drop-after-create, attempt 1]: never retried; the client exited 0," in evidence
+
+
+@pytest.mark.slow
+def test_the_guides_javascript_best_practices_fall_into_the_guides_own_traps(
+    runs: dict[str, Any], guide_commands: dict[str, list[str] | str]
+) -> None:
+    """submitOrder, submitWithRetry and pollOrderStatus as printed: a new key on every retry, sleeps of 1, 2 ms,
+    2 retries, no timeout, polls every 5 min after CONFIRMED, and the error object (with its key) printed."""
+    code, scorecard, output = guide_run(runs, guide_commands, "javascript-best-practices")
+    assert code == FAILED, output
+    assert set(failed(scorecard)) == {"idempotency-retry-same", "key-not-logged", "conflict-new-key", "retry-transient",
+                                      "retry-backoff", "timeout-handling", "poll-cadence"}, output  # fmt: skip
+    rules = {rule["id"]: rule for rule in scorecard["rules"]}
+    transient = "\n".join(rules["retry-transient"]["evidence"])
+    assert "given up after 2 of the guide's 3 retries" in transient and "-> dropped" in transient
+    assert rules["no-content-handled"]["verdict"] == rules["poll-stop-terminal"]["verdict"] == PASS
 
 
 # --- the admin operations behind it ------------------------------------------------------------------------------
@@ -184,7 +250,7 @@ def admin_call(base: str, method: str, path: str, body: Any = None) -> tuple[int
         return error.status, json.loads(error.text or "null")
 
 
-def test_certification_admin_operations_never_take_a_partners_key_nor_show_one() -> None:
+def test_certification_admin_operations_never_take_a_partners_key_and_give_back_their_own() -> None:
     with background(create_app()) as base:
         assert admin_call(base, "GET", "/__admin/certification")[0] == 404
         code, taken = admin_call(base, "POST", "/__admin/certification", {"partner_id": "partner-a"})
@@ -196,6 +262,11 @@ def test_certification_admin_operations_never_take_a_partners_key_nor_show_one()
         again = admin_call(base, "POST", "/__admin/certification", {})[1]  # a new run re-keys its own partner
         assert again["api_key"] != armed["api_key"]
         code, record = admin_call(base, "GET", "/__admin/certification")
-        assert code == 200 and record["entries"] == [] and again["api_key"] not in json.dumps(record)
+        assert code == 200 and record["entries"] == []
+        assert record["api_key"] == again["api_key"]  # a lost terminal need not mean arming again
+        headers = {"Authorization": f"Bearer {again['api_key']}", "Idempotency-Key": "k-1"}
+        submitted = raw_post_json(f"{base}/v1/carts/submit", load_cart("guide-mixed-cart"), headers)
+        entries = admin_call(base, "GET", "/__admin/certification")[1]["entries"]
+        assert submitted == 200 and len(entries) == 1 and again["api_key"] not in json.dumps(entries)
         assert admin_call(base, "DELETE", "/__admin/certification") == (200, None)
         assert admin_call(base, "GET", "/__admin/certification")[0] == 404

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, cast
 
 import pytest
+import yaml
 
+from certify.cli import parser
+from certify.record import Record
 from certify.report import FAILED, INCOMPLETE, outcome
-from certify.rules import FAIL, NOT_EXERCISED, PASS, grade
+from certify.rules import FAIL, NOT_EXERCISED, PASS, Verdict, grade
+from certify.rules import RULES as CERTIFY_RULES
+from contract_tests.coverage import RULES as COVERAGE_RULES
+from mockserver.model.certification import CONDITION_TABLE, CONDITIONS, DEFAULT_SCENARIO, Condition, Imposed, decide
+from tests.helpers import ROOT
 
 # --- the graders, on hand-made records -------------------------------------------------------------------------------
 
@@ -28,14 +36,26 @@ def read(seq: int, t: float, order_id: str, status: str, **extra: Any) -> dict[s
             "order_status": status, "answered": True, **extra}  # fmt: skip
 
 
-def verdicts(entries: list[dict[str, Any]], scale: float = 60.0, elapsed: float = 100.0) -> dict[str, str]:
-    return {g.rule.id: g.verdict.verdict for g in grade({"time_scale": scale, "elapsed": elapsed, "entries": entries})}
+def record(entries: list[dict[str, Any]], scale: float = 60.0, elapsed: float = 100.0, **client: Any) -> Record:
+    """A record as the mock answers it; `client`: what jafarshop-certify adds (client_end, client_ended_at, and the
+    exit code of a client_end "exited N")."""
+    if client.get("client_end", "").startswith("exited "):
+        client["client_exit_code"] = int(client["client_end"].removeprefix("exited "))
+    return cast(Record, {"time_scale": scale, "elapsed": elapsed, "entries": entries, **client})
+
+
+def graded(entries: list[dict[str, Any]], **options: Any) -> dict[str, Verdict]:
+    return {g.rule.id: g.verdict for g in grade(record(entries, **options))}
+
+
+def verdicts(entries: list[dict[str, Any]], **options: Any) -> dict[str, str]:
+    return {rule: found.verdict for rule, found in graded(entries, **options).items()}
 
 
 def test_nothing_sent_exercises_nothing_and_is_not_certified() -> None:
-    graded = grade({"time_scale": 60, "elapsed": 60, "entries": []})
-    assert {g.verdict.verdict for g in graded} == {NOT_EXERCISED}
-    assert outcome(graded).code == INCOMPLETE
+    result = grade(record([], elapsed=60))
+    assert {g.verdict.verdict for g in result} == {NOT_EXERCISED}
+    assert outcome(result).code == INCOMPLETE
 
 
 @pytest.mark.parametrize(
@@ -55,7 +75,8 @@ def test_retry_backoff_is_measured_from_the_failed_answer(waits: tuple[float, ..
     entries.append(submit(len(waits) + 1, t + 0.0001, "P1"))
     result = verdicts(entries)
     assert result["retry-backoff"] == verdict
-    assert result["retry-transient"] == PASS and result["retry-max"] == PASS
+    assert result["retry-transient"] == PASS
+    assert result["retry-max"] == NOT_EXERCISED  # the failure did not outlast 3 retries: giving up was never due
 
 
 @pytest.mark.parametrize(("attempts", "verdict"), [(4, PASS), (5, FAIL)])
@@ -97,7 +118,8 @@ def test_poll_cadence_follows_the_status_last_seen(gap_minutes: float, seen: str
 def test_reading_a_rejected_order_again_fails_and_an_unknown_id_fails() -> None:
     entries = [submit(1, 0, "P1"), read(2, 6, "id-P1", "REJECTED"), read(3, 12, "id-P1", "REJECTED")]
     result = verdicts(entries)
-    assert result["poll-stop-terminal"] == FAIL and result["poll-cadence"] == PASS
+    assert result["poll-stop-terminal"] == FAIL
+    assert result["poll-cadence"] == NOT_EXERCISED  # no read followed one of a status with an interval
     unknown = {**read(2, 6, "id-other", "PENDING_CONFIRMATION"), "status": 404, "order_status": None}
     assert verdicts([submit(1, 0, "P1"), unknown])["poll-returned-id"] == FAIL
     upper = read(2, 6, "ID-P1", "PENDING_CONFIRMATION")  # ids are compared as the API compares them
@@ -156,9 +178,190 @@ def test_requests_are_checked_for_bearer_content_type_body_and_key_in_url() -> N
 
 
 def test_a_failed_should_rule_fails_unless_lenient() -> None:
-    graded = grade(
-        {"time_scale": 60, "elapsed": 100, "entries": [submit(1, 0, "P1", status=500), submit(2, 0.001, "P1")]}
+    result = grade(record([submit(1, 0, "P1", status=500), submit(2, 0.001, "P1")]))
+    assert next(g for g in result if g.rule.id == "retry-backoff").verdict.verdict == FAIL
+    assert outcome(result).code == FAILED
+    assert outcome(result, lenient=True).code == INCOMPLETE  # MUST rules such as idempotency-key-unique not exercised
+
+
+# --- a pass needs evidence: what the client met and did not answer fails, or is not judged ---------------------------
+
+
+def dropped(seq: int, t: float, pid: str) -> dict[str, Any]:
+    """The drop-after-create condition: the order made, the answer cut half-way."""
+    return submit(seq, t, pid, answered=False, condition="drop-after-create", attempt=1, imposed="drop")
+
+
+def test_a_client_that_crashes_on_the_dropped_connection_fails_retry_transient_and_exits_1() -> None:
+    entries = [submit(1, 0, "P1", key="k1"), submit(2, 0.1, "P2", key="k2", status=503), submit(3, 0.2, "P2", key="k2")]
+    entries.append(dropped(4, 0.3, "P3"))
+    result = grade(record(entries, elapsed=0.6, client_end="exited 1", client_ended_at=0.35))
+    transient = next(g.verdict for g in result if g.rule.id == "retry-transient")
+    assert transient.verdict == FAIL
+    [evidence] = transient.evidence
+    assert evidence.startswith("#4 ") and "-> dropped [drop-after-create, attempt 1]" in evidence
+    assert "never retried; the client exited 1, 2.9 s later (0.05 s real)" in evidence
+    assert outcome(result).code == FAILED  # not "not certified yet": a rule was broken
+
+
+@pytest.mark.parametrize(
+    ("client", "verdict"),
+    [
+        ({"client_end": "stopped at the time limit (60 s)", "client_ended_at": 10.0}, FAIL),
+        ({"client_end": "stopped at the time limit (60 s)", "client_ended_at": 0.31}, NOT_EXERCISED),
+        ({}, FAIL),  # graded with `report` long after
+        ({"elapsed": 0.31}, NOT_EXERCISED),  # graded with `report` at once: the client may retry yet
+    ],
+    ids=["stopped-long-after", "stopped-at-once", "report-later", "report-at-once"],
+)
+def test_an_unretried_failure_fails_once_the_client_had_time_to_retry(client: dict[str, Any], verdict: str) -> None:
+    result = graded([submit(1, 0, "P1"), dropped(2, 0.3, "P2")], **client)["retry-transient"]
+    assert result.verdict == verdict
+    assert "#2 " in result.evidence[0]  # failed or not judged, the dropped request is named
+
+
+def test_giving_up_after_two_retries_fails_retry_transient() -> None:
+    """The guide's submitWithRetry with maxRetries = 3 makes two retries: the third (after 4 s) never comes."""
+    entries = [submit(n, n, "P4", status=500) for n in range(1, 4)]
+    result = graded(entries, client_end="exited 0", client_ended_at=5.0)
+    assert result["retry-transient"].verdict == FAIL
+    assert "given up after 2 of the guide's 3 retries" in result["retry-transient"].evidence[0]
+    assert result["retry-max"].verdict == NOT_EXERCISED
+
+
+@pytest.mark.parametrize(
+    ("client", "verdict"),
+    [({"client_end": "exited 0", "client_ended_at": 4.1}, PASS),
+     ({"client_end": "stopped at the time limit (60 s)", "client_ended_at": 4.01}, NOT_EXERCISED)],
+)  # fmt: skip
+def test_retry_max_passes_only_when_the_client_stopped_after_the_third_retry(
+    client: dict[str, Any], verdict: str
+) -> None:
+    entries = [submit(n, n, "P4", status=500) for n in range(1, 5)]
+    assert graded(entries, **client)["retry-max"].verdict == verdict
+
+
+def test_a_409_the_client_crashed_on_fails_conflict_new_key() -> None:
+    entries = [submit(1, 0, "P1", key="k1"), submit(2, 1, "P7", key="k7", status=409)]
+    result = graded(entries, client_end="exited 1", client_ended_at=1.01)["conflict-new-key"]
+    assert result.verdict == FAIL and "never submitted again with a new key; the client exited 1" in result.evidence[0]
+    assert (
+        graded(entries, client_end="stopped at the time limit (60 s)", client_ended_at=1.01)["conflict-new-key"].verdict
+        == NOT_EXERCISED
     )
-    assert next(g for g in graded if g.rule.id == "retry-backoff").verdict.verdict == FAIL
-    assert outcome(graded).code == FAILED
-    assert outcome(graded, lenient=True).code == INCOMPLETE  # MUST rules such as idempotency-key-unique not exercised
+
+
+@pytest.mark.parametrize(
+    ("stopped_at", "verdict"), [(40.0, FAIL), (10.0, NOT_EXERCISED)], ids=["waited-40-s", "waited-10-s"]
+)
+def test_a_client_stopped_while_it_waited_for_the_slow_answer(stopped_at: float, verdict: str) -> None:
+    """Stopped while still waiting: 40 s of guide time is longer than any sane timeout; 10 s shows nothing."""
+    end = stopped_at / 60
+    slow = submit(1, 0, "P6", imposed="slow", condition="slow", attempt=1, answered=False, gave_up_at=end + 0.01,
+                  t_answer=end + 0.01)  # fmt: skip
+    result = graded([slow], client_end="stopped at the time limit (60 s)", client_ended_at=end)
+    assert result["timeout-handling"].verdict == verdict
+    if verdict == FAIL:
+        assert "still waiting after 40 s" in result["timeout-handling"].evidence[0]
+
+
+def test_only_reads_after_a_read_exercise_poll_cadence() -> None:
+    """One read of each order right after its submit is never timed, so it proves no cadence."""
+    entries = [submit(1, 0, "P1"), read(2, 0.1, "id-P1", "PENDING_CONFIRMATION")]
+    assert verdicts(entries, client_end="exited 0", client_ended_at=1)["poll-cadence"] == NOT_EXERCISED
+
+
+@pytest.mark.parametrize(
+    ("client", "verdict"),
+    [({"client_end": "exited 0", "client_ended_at": 0.2}, PASS),
+     ({"client_end": "stopped at the time limit (60 s)", "client_ended_at": 0.2}, NOT_EXERCISED),
+     ({"client_end": "stopped at the time limit (60 s)", "client_ended_at": 6.0}, PASS)],
+)  # fmt: skip
+def test_poll_stop_terminal_needs_a_poll_interval_of_silence(client: dict[str, Any], verdict: str) -> None:
+    entries = [submit(1, 0, "P1"), read(2, 0.1, "id-P1", "REJECTED")]
+    assert verdicts(entries, **client)["poll-stop-terminal"] == verdict
+
+
+@pytest.mark.parametrize(
+    ("client", "verdict"),
+    [({"client_end": "exited 1", "client_ended_at": 1.1}, FAIL),
+     ({"client_end": "exited 0", "client_ended_at": 1.1}, PASS),
+     ({"client_end": "stopped at the time limit (60 s)", "client_ended_at": 1.01}, NOT_EXERCISED)],
+)  # fmt: skip
+def test_a_client_that_ends_in_error_on_a_204_fails_no_content_handled(client: dict[str, Any], verdict: str) -> None:
+    entries = [submit(1, 0, "P1", key="k1"), submit(2, 1, "P9", key="k9", status=204)]
+    assert verdicts(entries, **client)["no-content-handled"] == verdict
+
+
+def test_each_resend_of_a_422_is_evidence_and_a_422_at_the_very_end_is_not_judged() -> None:
+    entries = [submit(n, n, "P8", status=422) for n in range(1, 5)]
+    result = graded(entries)["no-retry-client-errors"]
+    assert result.verdict == FAIL
+    assert [line.split(" ", 1)[0] for line in result.evidence] == ["#2", "#3", "#4"]
+    assert "(resend 3 of 3)" in result.evidence[2]
+    stopped = {"client_end": "stopped at the time limit (60 s)", "client_ended_at": 1.01}
+    assert verdicts([submit(1, 1, "P8", status=422)], **stopped)["no-retry-client-errors"] == NOT_EXERCISED
+
+
+# --- one place for each name: the conditions, and the guide's sections the rules cite ------------------------------
+
+
+def test_the_scenarios_conditions_are_one_enum_for_the_spec_the_cli_and_the_mock() -> None:
+    spec = yaml.safe_load((ROOT / "openapi" / "admin-api.yaml").read_text(encoding="utf-8"))
+    request = spec["components"]["schemas"]["CertificationRequest"]["properties"]["scenario"]["items"]
+    assert request["enum"] == [condition.value for condition in Condition]
+    assert set(CONDITION_TABLE) == set(Condition) and set(CONDITIONS) == set(Condition)
+    assert all(name in parser().format_help().replace("\n", " ") for name in Condition)
+    for condition in Condition:  # decide() answers every condition with an Imposed, the first attempt first
+        assert isinstance(decide(condition, 1), Imposed) and isinstance(decide(condition, 2), Imposed)
+
+
+def guide_headings() -> set[str]:
+    text = (ROOT / "docs" / "partner-guide.md").read_text(encoding="utf-8")
+    return {line.lstrip("#").strip() for line in text.splitlines() if re.match(r"#{2,4} ", line)}
+
+
+def names_a_heading(name: str, headings: set[str]) -> bool:
+    """ "Retry Strategy" is a heading; "Submit Cart" is "1. Submit Cart"; "422" is "422 Unprocessable Entity"."""
+    return any(h == name or h.endswith(f". {name}") or h.startswith(f"{name} ") for h in headings)
+
+
+@pytest.mark.parametrize(
+    ("rules", "field"), [(CERTIFY_RULES, "section"), (COVERAGE_RULES, "guide")], ids=["certify", "contract-coverage"]
+)
+def test_every_guide_section_a_rule_cites_is_a_heading_of_the_guide(rules: tuple[Any, ...], field: str) -> None:
+    headings = guide_headings()
+    cited = {name for rule in rules for name in getattr(rule, field).split("; ")}
+    assert cited and sorted(name for name in cited if not names_a_heading(name, headings)) == []
+    assert not names_a_heading("Retry Strategy 1", headings)  # the matcher itself can say no
+
+
+def test_the_docs_rule_table_is_the_rules() -> None:
+    """docs/certification.md lists each rule with its level and guide section, as certify/rules.py has them."""
+    text = (ROOT / "docs" / "certification.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)`: [^|]+\| (MUST|SHOULD) \| ([^|]+) \|", text, re.M)
+    assert {rule: (level, section.strip()) for rule, level, section in rows} == {
+        rule.id: (rule.level, rule.section) for rule in CERTIFY_RULES
+    }
+
+
+def test_the_docs_scenario_and_the_orders_each_rule_is_checked_on_are_the_default_scenarios() -> None:
+    """The order numbers docs/certification.md gives are where DEFAULT_SCENARIO puts each condition."""
+    text = (ROOT / "docs" / "certification.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| `([a-z0-9-]+)`:", text, re.M)
+    assert [(int(number), name) for number, name in rows] == list(enumerate(DEFAULT_SCENARIO, start=1))
+    checked_on = dict(re.findall(r"^\| `([a-z-]+)`: .*\| (?:a retry after )?orders? (\d+(?:-\d+)?)", text, re.M))
+    for rule in CERTIFY_RULES:
+        if rule.needs and rule.id in checked_on:
+            first, _, last = checked_on[rule.id].partition("-")
+            orders = list(range(int(first), int(last or first) + 1))
+            assert orders == [n for n, name in enumerate(DEFAULT_SCENARIO, start=1) if name in rule.needs], rule.id
+    assert len(checked_on) >= 8  # the pattern still finds the table
+
+
+def test_at_a_fast_time_scale_a_quarter_of_a_real_second_is_still_needed_to_act() -> None:
+    """At 3600, 0.1 s real is 6 minutes of guide time, but no process is sure to have acted in it."""
+    entries = [submit(1, 0, "P1"), dropped(2, 0.3, "P2")]
+    stopped = {"client_end": "stopped at the time limit (60 s)", "scale": 3600.0}
+    assert verdicts(entries, client_ended_at=0.4, **stopped)["retry-transient"] == NOT_EXERCISED
+    assert verdicts(entries, client_ended_at=0.6, **stopped)["retry-transient"] == FAIL

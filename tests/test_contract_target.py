@@ -35,7 +35,7 @@ def test_a_minimal_target_gets_sane_defaults() -> None:
         ({"other_api_key": "k-123456789"}, "JAFARSHOP_OTHER_API_KEY must belong to a different partner"),
         ({"examples": "many"}, "JAFARSHOP_EXAMPLES='many': must be a whole number"),
         ({"max_orders": "0"}, "JAFARSHOP_MAX_ORDERS='0': must be at least 1"),
-        ({"shrink": "maybe"}, "JAFARSHOP_SHRINK='maybe': must be 1 or 0"),
+        ({"shrink": "maybe"}, "JAFARSHOP_SHRINK='maybe': must be 1/0, true/false, yes/no or on/off"),
     ],
 )
 def test_bad_settings_name_the_variable(change: dict[str, str | None], message: str) -> None:

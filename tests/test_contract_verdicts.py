@@ -1,4 +1,5 @@
-"""The contract run's verdicts: a wrong setting or a dead target is exit 3 with one line, never a page of failures."""
+"""The contract run's verdicts: a setting the target refuses is exit 5, a dead target exit 3, each with one line and a
+JUnit report that carries it, never a page of failures; a 5xx in the pre-flight is a violation, not a good setting."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from contract_tests import coverage
 from contract_tests.client import Exchange, shell_word
 from contract_tests.coverage import RULES, documented_statuses
-from tests.helpers import ADMIN, KEY_A, KEY_B, ROOT, LiveServer, spawn_mock
+from tests.helpers import ADMIN, ADMIN_TOKEN, KEY_A, KEY_B, ROOT, LiveServer, spawn_mock
 
 pytestmark = pytest.mark.live
 SETTINGS = {
@@ -46,44 +51,147 @@ def stale_report(tmp_path: Path) -> Iterator[Path]:
     yield report
 
 
+def setup_failure(report: Path) -> str:
+    """The one failed test case of the JUnit report a run that could not start writes: its message."""
+    (case,) = ElementTree.parse(report).iter("testcase")
+    failure = case.find("failure")
+    assert failure is not None, ElementTree.tostring(case)
+    return failure.get("message", "")
+
+
 @pytest.mark.parametrize(
-    ("mistake", "says"),
+    ("mistake", "code", "says"),
     [
-        ({"JAFARSHOP_BASE_URL": "http://127.0.0.1:1/v1"}, "JAFARSHOP_BASE_URL=http://127.0.0.1:1/v1: nothing answers"),
-        ({"JAFARSHOP_API_KEY": "not-the-key-1234"}, "JAFARSHOP_API_KEY (****1234) is not accepted"),
-        ({"JAFARSHOP_OTHER_API_KEY": "not-the-other-9876"}, "JAFARSHOP_OTHER_API_KEY (****9876) is not accepted"),
-        ({"BASE_WITHOUT_V1": ""}, "no JafarShop API there"),
-        ({"JAFARSHOP_MAPPED_SKUS": "NOPE-1,NOPE-2"}, "JAFARSHOP_MAPPED_SKUS: none of NOPE-1, NOPE-2 is mapped"),
-        ({"JAFARSHOP_MAPPED_SKUS": "JDTQ1834,NOPE-2"}, "JAFARSHOP_MAPPED_SKUS: NOPE-2: not mapped on the target"),
-        ({"JAFARSHOP_UNMAPPED_SKU": "JDTQ2002"}, "JAFARSHOP_UNMAPPED_SKU=JDTQ2002 is mapped on the target"),
+        ({"JAFARSHOP_BASE_URL": "http://127.0.0.1:1/v1"}, 3, "JAFARSHOP_BASE_URL=http://127.0.0.1:1/v1: nothing"),
+        ({"JAFARSHOP_API_KEY": "not-the-key-1234"}, 5, "JAFARSHOP_API_KEY (****1234) is not accepted"),
+        ({"JAFARSHOP_OTHER_API_KEY": "not-the-other-9876"}, 5, "JAFARSHOP_OTHER_API_KEY (****9876) is not accepted"),
+        ({"JAFARSHOP_ADMIN_TOKEN": "not-the-token-4321"}, 5, "JAFARSHOP_ADMIN_TOKEN (****4321) is not accepted"),
+        ({"BASE_WITHOUT_V1": ""}, 5, "no JafarShop API there"),
+        ({"JAFARSHOP_MAPPED_SKUS": "NOPE-1,NOPE-2"}, 5, "JAFARSHOP_MAPPED_SKUS: none of NOPE-1, NOPE-2 is mapped"),
+        ({"JAFARSHOP_MAPPED_SKUS": "JDTQ1834,NOPE-2"}, 5, "JAFARSHOP_MAPPED_SKUS: NOPE-2: not mapped on the target"),
+        ({"JAFARSHOP_UNMAPPED_SKU": "JDTQ2002"}, 5, "JAFARSHOP_UNMAPPED_SKU=JDTQ2002 is mapped on the target"),
     ],
-    ids=["nothing-listening", "wrong-key", "wrong-other-key", "no-v1", "no-sku-mapped", "one-sku-unmapped",
-         "unmapped-sku-mapped"],
+    ids=["nothing-listening", "wrong-key", "wrong-other-key", "wrong-admin-token", "no-v1", "no-sku-mapped",
+         "one-sku-unmapped", "unmapped-sku-mapped"],
 )  # fmt: skip
-def test_a_wrong_setting_is_one_line_and_exit_3(
-    live_server: LiveServer, tmp_path: Path, stale_report: Path, mistake: dict[str, str], says: str
+def test_a_wrong_setting_is_one_line_exit_5_and_nothing_listening_exit_3(
+    live_server: LiveServer, tmp_path: Path, stale_report: Path, mistake: dict[str, str], code: int, says: str
 ) -> None:
-    env = {**SETTINGS, "JAFARSHOP_BASE_URL": live_server.url, **mistake}
+    env = {**SETTINGS, "JAFARSHOP_BASE_URL": live_server.url, "JAFARSHOP_ADMIN_TOKEN": ADMIN_TOKEN, **mistake}
     if "BASE_WITHOUT_V1" in env:
         env["JAFARSHOP_BASE_URL"] = live_server.url.removesuffix("/v1")
     started = time.monotonic()
     result = contract(tmp_path, env)
     assert time.monotonic() - started < 10
-    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.returncode == code, result.stdout + result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("jafarshop-contract: pre-flight: ") and says in line
     assert "Traceback" not in result.stdout + result.stderr and KEY_A not in result.stdout + result.stderr
-    assert not stale_report.exists() and "no report written" in result.stdout
+    # The earlier run's report is gone; in its place one failed case carries the line, for CI's test views.
+    assert setup_failure(stale_report) == line.removeprefix("jafarshop-contract: ")
+    assert f"exit {code} (" in result.stdout and "reports: reports/contract-junit.xml" in result.stdout
     assert len(live_server.state.orders) <= 2  # the pre-flight's orders: at most one, and one more when a SKU is off
 
 
-def test_a_usage_error_is_exit_2_and_leaves_no_earlier_report(tmp_path: Path, stale_report: Path) -> None:
-    result = contract(tmp_path, {**SETTINGS, "JAFARSHOP_BASE_URL": "http://127.0.0.1:1/v1", "JAFARSHOP_API_KEY": ""})
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "jafarshop-contract: JAFARSHOP_API_KEY is not set: give the API key of a partner on the target"
-    )
-    assert not stale_report.exists()
+def test_an_admin_token_where_no_admin_api_is_is_a_setting_error(tmp_path: Path) -> None:
+    with spawn_mock("--log-level", "warning") as mock, serve_without_admin(mock.base_url) as base:
+        result = contract(tmp_path, {**SETTINGS, "JAFARSHOP_BASE_URL": base, "JAFARSHOP_ADMIN_TOKEN": ADMIN_TOKEN})
+    assert result.returncode == 5, result.stdout + result.stderr
+    assert "JAFARSHOP_ADMIN_TOKEN is set, but" in result.stderr and "unset JAFARSHOP_ADMIN_TOKEN" in result.stderr
+
+
+@contextmanager
+def serve_without_admin(base_url: str) -> Iterator[str]:
+    """A proxy that forwards the partner API (/v1) to `base_url` and answers 404 elsewhere: a target without the
+    kit mock's admin API."""
+    import http.server
+
+    upstream = base_url.removesuffix("/v1")
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def _forward(self) -> None:
+            if not self.path.startswith("/v1/"):
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+            request = urllib.request.Request(upstream + self.path, data=body, method=self.command, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    status, data, reply = answer.status, answer.read(), answer.headers
+            except urllib.error.HTTPError as error:
+                status, data, reply = error.code, error.read(), error.headers
+            self.send_response(status)
+            for name in ("Content-Type",):
+                if reply.get(name):
+                    self.send_header(name, reply[name])
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _forward
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_server_failure_in_the_preflight_is_a_violation_not_a_good_setting(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A 500 to the pre-flight's key check confirms nothing: the line says so, the run goes on, and the answer is
+    reported as the violation it is (exit 1) and counted in the coverage."""
+    live_server.state.add_fault(2, operation="getOrder", status=500)  # the reads without a key, then with it
+    env = {**SETTINGS, "JAFARSHOP_BASE_URL": live_server.url, "JAFARSHOP_OTHER_API_KEY": ""}
+    result = contract(tmp_path, env, "--examples", "3", "--", "-k", "preflight or replay_with")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "JAFARSHOP_API_KEY not confirmed: a read of an unknown order with it answered 500" in result.stdout
+    assert "JAFARSHOP_API_KEY accepted" not in result.stdout
+    assert "test_no_answer_to_the_preflight_was_a_server_error" in output and "answered 500" in output
+    data = json.loads((tmp_path / "reports" / "contract-coverage.json").read_text())
+    assert data["operations"]["getOrder"]["documented"]["500"] == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("JAFARSHOP_SKIP_PREFLIGHT", "false-ish"), ("JAFARSHOP_SHRINK", "2"), ("JAFARSHOP_REQUIRE_FULL_COVERAGE", "most")],
+)
+def test_a_yes_no_variable_with_another_value_is_a_usage_error(
+    tmp_path: Path, stale_report: Path, variable: str, value: str
+) -> None:
+    result = contract(tmp_path, {**SETTINGS, "JAFARSHOP_BASE_URL": "http://127.0.0.1:1/v1", variable: value})
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"jafarshop-contract: {variable}={value!r}: must be")
+    assert setup_failure(stale_report) == line.removeprefix("jafarshop-contract: ")
+
+
+@pytest.mark.parametrize("value", ["false", "0", "no", "OFF", ""])
+def test_no_means_no_for_every_yes_no_variable(value: str) -> None:
+    """One reading for all: "false" turns nothing on (it once turned the pre-flight skip and the mock's no-fast-path
+    switch on)."""
+    from jafarshop_kit.flags import env_flag
+    from mockserver.options import build_parser
+
+    environ = {"JAFARSHOP_SKIP_PREFLIGHT": value, "JAFARSHOP_MOCK_NO_FAST_PATH": value}
+    assert env_flag("JAFARSHOP_SKIP_PREFLIGHT", environ) is False
+    os.environ["JAFARSHOP_MOCK_NO_FAST_PATH"] = value
+    try:
+        assert build_parser().parse_args([]).no_fast_path is False
+    finally:
+        del os.environ["JAFARSHOP_MOCK_NO_FAST_PATH"]
 
 
 def test_the_preflight_counts_its_order_against_the_cap(live_server: LiveServer, tmp_path: Path) -> None:
@@ -115,9 +223,11 @@ def test_a_target_that_stops_answering_ends_the_run_with_exit_3(tmp_path: Path) 
         result = contract(tmp_path, {**SETTINGS, "JAFARSHOP_BASE_URL": base}, "--examples", "20", timeout=300)
     output = result.stdout + result.stderr
     assert result.returncode == 3, output[-3000:]
-    assert "the target stopped answering" in output and "exit 3 (target unreachable or misconfigured)" in output
+    assert "the target stopped answering" in output and "exit 3 (target unreachable" in output
     assert "Traceback" not in output and len(output.splitlines()) < 150
-    assert not (tmp_path / "reports" / "contract-junit.xml").exists()
+    # Its failures are no verdict: the report holds the one line instead, and no coverage is published.
+    assert "stopped answering" in setup_failure(tmp_path / "reports" / "contract-junit.xml")
+    assert not (tmp_path / "reports" / "contract-coverage.json").exists()
 
 
 def test_reproductions_paste_into_a_shell_with_the_keys_as_variables() -> None:
@@ -155,6 +265,58 @@ def test_every_run_reports_its_coverage_and_can_require_all_of_it(live_server: L
     assert (tmp_path / "reports" / "contract-coverage.md").read_text().startswith("# Contract coverage")
 
 
+def test_a_staging_without_the_admin_api_can_complete_the_partner_side_coverage(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """No admin token (as against staging): every partner-side rule is checked and `=partner` is satisfied, while
+    `all` would name the supplier-side rules that need the admin API."""
+    env = {**SETTINGS, "JAFARSHOP_BASE_URL": live_server.url}
+    result = contract(tmp_path, env, "--examples", "3", "--require-full-coverage=partner", timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    data = json.loads((tmp_path / "reports" / "contract-coverage.json").read_text())
+    sides = {rule["id"]: rule["side"] for rule in data["rules"]}
+    assert {rule for rule, side in sides.items() if side == "supplier"} == {"key-rotation", "lifecycle-transitions"}
+    assert data["unchecked_partner_rules"] == []
+    assert all(rule["verdict"] == "passed" for rule in data["rules"] if rule["side"] == "partner")
+    assert coverage.missing(data, "partner") == []
+    assert coverage.missing(data, "all") == ["key-rotation", "lifecycle-transitions"]
+    assert "supplier-side rules" in result.stdout and "0 of 2 checked" in (
+        tmp_path / "reports" / "contract-coverage.md"
+    ).read_text(encoding="utf-8")
+
+
+def test_all_coverage_names_what_is_missing_and_exits_4(live_server: LiveServer, tmp_path: Path) -> None:
+    env = {**SETTINGS, "JAFARSHOP_BASE_URL": live_server.url}
+    result = contract(tmp_path, env, "--examples", "3", "--require-full-coverage", "--", "-k", "rotated or replay_with")
+    assert result.returncode == 4, result.stdout[-3000:] + result.stderr
+    assert "--require-full-coverage=all asks for all of it; missing:" in result.stdout
+    assert "key-rotation" in result.stdout.split("missing:")[1]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "verdict"),
+    [
+        ([("passed", ""), ("passed", "")], "passed"),
+        ([("passed", ""), ("skipped", "needs JAFARSHOP_ADMIN_TOKEN")], "partly checked"),
+        ([("skipped", "needs JAFARSHOP_ADMIN_TOKEN")], "not checked"),
+        ([("passed", ""), ("skipped", "cap"), ("failed", "")], "failed"),
+    ],
+)
+def test_a_rule_with_skipped_tests_is_partly_checked_and_not_full_coverage(
+    outcomes: list[tuple[str, str]], verdict: str
+) -> None:
+    rule = RULES[0]
+    seen = coverage.Outcomes()
+    for index, (outcome, reason) in enumerate(outcomes):
+        seen.add(f"contract_tests/x.py::{rule.tests[0]}[{index}]", outcome, reason)
+    (line,) = [line for line in coverage.rule_verdicts(seen) if line["id"] == rule.id]
+    assert line["verdict"] == verdict
+    data = {"rules": [line], "unseen_statuses": []}
+    assert (coverage.missing(data, "partner") == [rule.id]) is (verdict in ("partly checked", "not checked"))
+    if verdict == "partly checked":
+        assert line["why_not_checked"] == ["needs JAFARSHOP_ADMIN_TOKEN"]
+
+
 def test_every_contract_test_counts_for_a_rule_of_the_guide() -> None:
     tests = {
         node.name
@@ -165,3 +327,18 @@ def test_every_contract_test_counts_for_a_rule_of_the_guide() -> None:
     counted = {test for rule in RULES for test in rule.tests}
     assert tests - counted == set(), "contract tests that no rule of contract_tests/coverage.py counts"
     assert {t for t in counted if t.startswith("test_")} - tests == set(), "rules that name tests which do not exist"
+
+
+def test_without_the_contract_extra_the_command_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The base install has the command but not hypothesis and schemathesis: one line naming the extra, exit 2."""
+    import importlib.util
+
+    from contract_tests import runner
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "hypothesis" else real(name))
+    assert runner.main([]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "hypothesis is not installed" in line and "pip install 'jafarshop-contract-kit[contract]'" in line

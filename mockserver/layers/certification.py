@@ -22,6 +22,8 @@ from mockserver.layers.faults import drop_connection
 from mockserver.model.certification import (
     MAX_RECORDED_BODY,
     Certification,
+    Entry,
+    Imposed,
     classify_authorization,
     decide,
 )
@@ -53,7 +55,7 @@ class CertificationLayer:
             await self.app(scope, receive, send)  # another partner's traffic on a shared mock: not the client's
             return
         operation = partner_operation(scope)
-        entry: dict[str, Any] = {
+        entry: Entry = {
             "seq": cert.arrival(),
             "t": cert.elapsed(),
             "method": scope["method"],
@@ -67,32 +69,38 @@ class CertificationLayer:
         }
         if operation == "getOrder":
             entry["order_id"] = scope["path"].removeprefix(partner_routes()["getOrder"].prefix)
-        outcome = "normal"
+        outcome = Imposed.NORMAL
         if operation == "submitCart":
             receive = await self._read_submit(scope, receive, entry)
             pid = entry.get("partner_order_id")
             if pid is not None and entry["auth"] == "ok":
                 slot, condition, attempt = cert.condition_for(pid)
                 outcome = decide(condition, attempt)
-                entry.update(slot=slot, condition=condition, attempt=attempt, imposed=outcome)
-                if outcome != "normal":
+                entry["slot"], entry["condition"], entry["attempt"], entry["imposed"] = (
+                    slot,
+                    condition,
+                    attempt,
+                    outcome,
+                )
+                if outcome != Imposed.NORMAL:
                     note_fault(scope, f"certification: {condition} (order {slot}, attempt {attempt})")
         answer = _Answer(send)
         try:
-            if outcome in {"503", "500", "409", "422"}:
-                await answer.envelope(int(outcome), f"imposed by the certification scenario: {entry['condition']}")
-            elif outcome == "204":
+            if (status := outcome.envelope_status) is not None:
+                await answer.envelope(status, f"imposed by the certification scenario: {entry.get('condition')}")
+            elif outcome == Imposed.STATUS_204:
                 await answer.no_content()
             else:
-                await self.app(scope, receive, answer.capture if outcome in {"drop", "slow"} else answer.send)
-                if outcome == "drop":
+                held = outcome in {Imposed.DROP, Imposed.SLOW}
+                await self.app(scope, receive, answer.capture if held else answer.send)
+                if outcome == Imposed.DROP:
                     await answer.drop()
-                elif outcome == "slow":
+                elif outcome == Imposed.SLOW:
                     entry["gave_up_at"] = await answer.slowly(receive, cert.slow_seconds / cert.time_scale, cert)
         finally:
             self._finish(cert, entry, answer)
 
-    async def _read_submit(self, scope: Scope, receive: Receive, entry: dict[str, Any]) -> Receive:
+    async def _read_submit(self, scope: Scope, receive: Receive, entry: Entry) -> Receive:
         read = await read_body(receive, MAX_RECORDED_BODY)
         body, problem = None, "the body was not read whole"
         if read.complete:
@@ -108,10 +116,10 @@ class CertificationLayer:
             schema = submit_body_schema(PARTNER_SPEC)
             entry["body_errors"] = await asyncio.to_thread(schema_errors, schema, body, 3)
         else:
-            entry.update(partner_order_id=None, body_hash=None, body_errors=[problem])
+            entry["partner_order_id"], entry["body_hash"], entry["body_errors"] = None, None, [problem]
         return replaying(read.messages, receive)
 
-    def _finish(self, cert: Certification, entry: dict[str, Any], answer: _Answer) -> None:
+    def _finish(self, cert: Certification, entry: Entry, answer: _Answer) -> None:
         entry["t_answer"] = cert.elapsed()
         entry["status"] = answer.status
         entry["answered"] = answer.complete

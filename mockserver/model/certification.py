@@ -17,7 +17,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 from mockserver.model.credentials import bearer_token
 from mockserver.model.domain import Conflict, Status, ValidationFailed
@@ -25,31 +26,73 @@ from mockserver.model.domain import Conflict, Status, ValidationFailed
 if TYPE_CHECKING:
     from mockserver.model.stores import Partners
 
-# Each condition: what the n-th attempt (1-based) of that partner order gets. "normal" is the mock's own answer.
-CONDITIONS: dict[str, str] = {
-    "ok": "the mock's normal answer; the order goes PENDING_CONFIRMATION -> CONFIRMED -> SHIPPED -> DELIVERED",
-    "503-once": "503 Service Unavailable on the first attempt, then the normal answer",
-    "500-once": "500 Internal Server Error on the first attempt, then the normal answer",
-    "500-always": "500 on every attempt: the client must give up after at most 3 retries",
-    "drop-after-create": "the first attempt creates the order, then the connection drops before the answer is complete",
-    "slow": "the first attempt creates the order, and its answer comes only after `slow_seconds` (guide time)",
-    "409-once": "409 Conflict in the envelope on the first attempt, then the normal answer",
-    "422": "422 Unprocessable Entity in the envelope on every attempt",
-    "204": "204 No Content on every attempt (as for a cart with no JafarShop SKU); no order is created",
-    "rejected": "the normal answer; the order is then REJECTED with a reason",
-}
-DEFAULT_SCENARIO = (
-    "ok",
-    "503-once",
-    "500-once",
-    "500-always",
-    "drop-after-create",
-    "slow",
-    "409-once",
-    "422",
-    "204",
-    "rejected",
-)
+
+class Condition(StrEnum):
+    """What the scenario does to one partner order (the admin spec's enum, the CLI's choices and decide() read this)."""
+
+    OK = "ok"
+    ONCE_503 = "503-once"
+    ONCE_500 = "500-once"
+    ALWAYS_500 = "500-always"
+    DROP_AFTER_CREATE = "drop-after-create"
+    SLOW = "slow"
+    ONCE_409 = "409-once"
+    ALWAYS_422 = "422"
+    ALWAYS_204 = "204"
+    REJECTED = "rejected"
+
+
+class Imposed(StrEnum):
+    """What one attempt gets: the mock's normal answer, an error status in the envelope, a 204, a drop or a delay."""
+
+    NORMAL = "normal"
+    STATUS_503 = "503"
+    STATUS_500 = "500"
+    STATUS_409 = "409"
+    STATUS_422 = "422"
+    STATUS_204 = "204"
+    DROP = "drop"
+    SLOW = "slow"
+
+    @property
+    def envelope_status(self) -> int | None:
+        """The error status this answer sends in the envelope, if it is one."""
+        return int(self.value) if self in _ENVELOPE_ANSWERS else None
+
+
+_ENVELOPE_ANSWERS = {Imposed.STATUS_503, Imposed.STATUS_500, Imposed.STATUS_409, Imposed.STATUS_422}
+
+# Each condition: what the first attempt of the order gets, whether later attempts get the same, and in words.
+CONDITION_TABLE: dict[Condition, tuple[Imposed, bool, str]] = {
+    Condition.OK: (Imposed.NORMAL, True,
+        "the mock's normal answer; the order goes PENDING_CONFIRMATION -> CONFIRMED -> SHIPPED -> DELIVERED"),
+    Condition.ONCE_503: (Imposed.STATUS_503, False,
+        "503 Service Unavailable on the first attempt, then the normal answer"),
+    Condition.ONCE_500: (Imposed.STATUS_500, False,
+        "500 Internal Server Error on the first attempt, then the normal answer"),
+    Condition.ALWAYS_500: (Imposed.STATUS_500, True,
+        "500 on every attempt: the client must give up after at most 3 retries"),
+    Condition.DROP_AFTER_CREATE: (Imposed.DROP, False,
+        "the first attempt creates the order, then the connection drops before the answer is complete"),
+    Condition.SLOW: (Imposed.SLOW, False,
+        "the first attempt creates the order, and its answer comes only after `slow_seconds` (guide time)"),
+    Condition.ONCE_409: (Imposed.STATUS_409, False,
+        "409 Conflict in the envelope on the first attempt, then the normal answer"),
+    Condition.ALWAYS_422: (Imposed.STATUS_422, True, "422 Unprocessable Entity in the envelope on every attempt"),
+    Condition.ALWAYS_204: (Imposed.STATUS_204, True,
+        "204 No Content on every attempt (as for a cart with no JafarShop SKU); no order is created"),
+    Condition.REJECTED: (Imposed.NORMAL, True, "the normal answer; the order is then REJECTED with a reason"),
+}  # fmt: skip
+CONDITIONS: dict[Condition, str] = {condition: words for condition, (_, _, words) in CONDITION_TABLE.items()}
+DEFAULT_SCENARIO: tuple[Condition, ...] = tuple(Condition)  # one order of each, in the order above
+
+
+def decide(condition: Condition, attempt: int) -> Imposed:
+    """What this attempt (1-based) of an order under `condition` gets."""
+    first, every_attempt, _ = CONDITION_TABLE[condition]
+    return first if attempt == 1 or every_attempt else Imposed.NORMAL
+
+
 # When orders move, in guide minutes after their creation (the clock runs time_scale times faster).
 LIFECYCLE_MINUTES = {"confirmed": 6.0, "shipped": 20.0, "delivered": 21.0, "rejected": 1.0}
 DEFAULT_TIME_SCALE = 60.0
@@ -58,19 +101,71 @@ MAX_ENTRIES = 20_000
 MAX_RECORDED_BODY = 1024 * 1024
 
 
+class Entry(TypedDict, total=False):
+    """One recorded partner request: written by certification_layer.py, read by certify/record.py."""
+
+    seq: Required[int]  # in the order requests arrived
+    t: Required[float]  # real seconds since the run was armed
+    t_answer: float  # when the answer was complete, dropped, or the client hung up
+    method: Required[str]
+    path: Required[str]
+    query: str
+    operation: Required[str | None]  # the partner API's operationId; None for what is not one (the spec, OPTIONS)
+    auth: Required[str]  # classify_authorization()
+    key_in_url: bool
+    content_type: str | None
+    idempotency_key: str | None
+    order_id: str  # getOrder: the id asked for
+    partner_order_id: str | None  # submitCart: from the body, None when it has none
+    body_hash: str | None
+    body_errors: list[str]
+    slot: int  # the order's position in the scenario (1-based)
+    condition: Condition
+    attempt: int
+    imposed: Imposed
+    gave_up_at: float | None  # a slow answer: when the client hung up before it came
+    status: int
+    answered: bool  # the answer reached the client whole
+    supplier_order_id: str
+    order_status: str
+
+
+class Settings(TypedDict):
+    """A run's settings, as every answer of /__admin/certification gives them."""
+
+    partner_id: str
+    api_key: str  # a throwaway for the run: the admin token holder may read it back
+    time_scale: float
+    scenario: list[str]
+    conditions: dict[str, str]
+    slow_seconds: float
+    lifecycle_minutes: dict[str, float]
+    elapsed: float
+    orders_seen: int
+    mapped_skus: list[str]  # SKUs the client's carts may use
+    unmapped_sku: str
+
+
+class RunRecord(Settings):
+    """What GET /__admin/certification answers."""
+
+    entries: list[Entry]
+    dropped_entries: int
+
+
 @dataclass
 class Certification:
     """One certification run: its partner, key, clock and scenario, and the record of every partner request."""
 
     partner_id: str
-    api_key: str  # held to recognise the key (in a header or, wrongly, in a URL); never recorded or returned by GET
+    api_key: str  # recognises the key in a header or, wrongly, in a URL; in no entry
     mapped_skus: list[str] = field(default_factory=list)
     unmapped_sku: str = "CERT-UNMAPPED-1"
     time_scale: float = DEFAULT_TIME_SCALE
-    scenario: tuple[str, ...] = DEFAULT_SCENARIO
+    scenario: tuple[Condition, ...] = DEFAULT_SCENARIO
     slow_seconds: float = DEFAULT_SLOW_SECONDS
     started: float = field(default_factory=time.monotonic)
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
     dropped_entries: int = 0
     _slots: dict[str, int] = field(default_factory=dict)
     _attempts: dict[str, int] = field(default_factory=dict)
@@ -80,11 +175,11 @@ class Certification:
     def elapsed(self) -> float:
         return round(time.monotonic() - self.started, 4)
 
-    def condition_for(self, partner_order_id: str) -> tuple[int, str, int]:
+    def condition_for(self, partner_order_id: str) -> tuple[int, Condition, int]:
         """(slot number, condition, attempt) for the next submit of this partner order; new orders take the next."""
         slot = self._slots.setdefault(partner_order_id, len(self._slots))
         attempt = self._attempts[partner_order_id] = self._attempts.get(partner_order_id, 0) + 1
-        condition = self.scenario[slot] if slot < len(self.scenario) else "ok"
+        condition = self.scenario[slot] if slot < len(self.scenario) else Condition.OK
         return slot + 1, condition, attempt
 
     def first_sight(self, order_id: str) -> bool:
@@ -94,9 +189,9 @@ class Certification:
         self._scheduled.add(order_id)
         return True
 
-    def lifecycle(self, created_at: datetime, condition: str) -> list[tuple[datetime, Status]]:
+    def lifecycle(self, created_at: datetime, condition: Condition | None) -> list[tuple[datetime, Status]]:
         """An order's path through the lifecycle on the run's scaled clock: rejected, or on to delivered."""
-        if condition == "rejected":
+        if condition == Condition.REJECTED:
             steps = [("rejected", Status.REJECTED)]
         else:
             steps = [("confirmed", Status.CONFIRMED), ("shipped", Status.SHIPPED), ("delivered", Status.DELIVERED)]
@@ -108,32 +203,34 @@ class Certification:
         self._arrivals += 1
         return self._arrivals
 
-    def record(self, entry: dict[str, Any]) -> None:
+    def record(self, entry: Entry) -> None:
         if len(self.entries) >= MAX_ENTRIES:
             self.dropped_entries += 1
             return
         self.entries.append(entry)
 
-    def as_started(self) -> dict[str, Any]:
-        """What POST /__admin/certification answers: the settings, the key (only here) and the SKUs to use."""
-        return {**self.describe(), "api_key": self.api_key, "mapped_skus": self.mapped_skus,
-                "unmapped_sku": self.unmapped_sku}  # fmt: skip
+    def as_started(self) -> Settings:
+        """What POST /__admin/certification answers: the settings, the key and the SKUs to use."""
+        return self.describe()
 
-    def as_record(self) -> dict[str, Any]:
-        """What GET /__admin/certification answers: the settings and every request recorded, oldest first."""
+    def as_record(self) -> RunRecord:
+        """What GET /__admin/certification answers: the settings, the key and every request recorded, oldest first."""
         return {**self.describe(), "entries": list(self.entries), "dropped_entries": self.dropped_entries}
 
-    def describe(self) -> dict[str, Any]:
-        """The run's settings, without the key."""
+    def describe(self) -> Settings:
+        """The run's settings, its key and SKUs (a lost terminal need not mean arming again)."""
         return {
             "partner_id": self.partner_id,
+            "api_key": self.api_key,
             "time_scale": self.time_scale,
-            "scenario": list(self.scenario),
-            "conditions": {name: CONDITIONS[name] for name in dict.fromkeys(self.scenario)},
+            "scenario": [condition.value for condition in self.scenario],
+            "conditions": {condition.value: CONDITIONS[condition] for condition in dict.fromkeys(self.scenario)},
             "slow_seconds": self.slow_seconds,
             "lifecycle_minutes": LIFECYCLE_MINUTES,
             "elapsed": self.elapsed(),
             "orders_seen": len(self._slots),
+            "mapped_skus": self.mapped_skus,
+            "unmapped_sku": self.unmapped_sku,
         }
 
 
@@ -143,10 +240,11 @@ PARTNER_NAME = "Certification run"
 def start_run(request: Mapping[str, Any], partners: Partners, catalogue: Mapping[str, int]) -> Certification:
     """A new run as POST /__admin/certification asks (scenario, time_scale, slow_seconds, partner_id): its partner
     added, or re-keyed when it is a certification partner already (never a real partner's key taken over)."""
-    scenario = tuple(request.get("scenario") or DEFAULT_SCENARIO)
-    unknown = [name for name in scenario if name not in CONDITIONS]
+    names = tuple(request.get("scenario") or DEFAULT_SCENARIO)
+    unknown = [name for name in names if name not in CONDITIONS]
     if unknown:
         raise ValidationFailed(f"scenario: unknown condition(s) {', '.join(unknown)}; known: {', '.join(CONDITIONS)}")
+    scenario = tuple(Condition(name) for name in names)
     mapped = sorted(catalogue)[:3]
     if not mapped:
         raise Conflict("the mock maps no SKU; map one first (PUT /__admin/skus/{sku})")
@@ -168,21 +266,6 @@ def start_run(request: Mapping[str, Any], partners: Partners, catalogue: Mapping
         scenario=scenario,
         slow_seconds=float(request.get("slow_seconds", DEFAULT_SLOW_SECONDS)),
     )
-
-
-def decide(condition: str, attempt: int) -> str:
-    """What this attempt gets: "normal", "503", "500", "409", "422", "204", "drop" or "slow"."""
-    first = attempt == 1
-    return {
-        "503-once": "503" if first else "normal",
-        "500-once": "500" if first else "normal",
-        "500-always": "500",
-        "drop-after-create": "drop" if first else "normal",
-        "slow": "slow" if first else "normal",
-        "409-once": "409" if first else "normal",
-        "422": "422",
-        "204": "204",
-    }.get(condition, "normal")
 
 
 def classify_authorization(value: str | None, api_key: str) -> str:

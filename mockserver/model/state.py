@@ -43,7 +43,7 @@ from mockserver.model.stores import (
 )
 
 if TYPE_CHECKING:
-    from mockserver.model.certification import Certification
+    from mockserver.model.certification import Certification, Entry, RunRecord
 
 __all__ = ["DEFAULT_ADMIN_TOKEN", "FIRST_SHOPIFY_ORDER_ID", "MockState", "SubmitOutcome"]
 # The guide's example shopify_order_id; new orders count up from here so ids look like Shopify's.
@@ -270,14 +270,14 @@ class MockState:
             self.certification = start(self.partners, self.catalogue.variants)
             return self.certification
 
-    def certification_record(self) -> dict[str, Any]:
+    def certification_record(self) -> RunRecord:
         """The armed run's settings and record; 404 when none is armed."""
         with self.lock:
             if self.certification is None:
                 raise NotFound("no certification is armed; start one with POST /__admin/certification")
             return self.certification.as_record()
 
-    def record_certified(self, run: Certification, entry: dict[str, Any]) -> None:
+    def record_certified(self, run: Certification, entry: Entry) -> None:
         """Record a request of `run`, if it is still the armed run (a request that outlived its run is dropped); an
         order it sees created for the first time gets its scaled lifecycle."""
         with self.lock:
@@ -286,7 +286,7 @@ class MockState:
             order_id = entry.get("supplier_order_id")
             order = self.orders.get(order_id) if order_id and run.first_sight(order_id) else None
             if order is not None:
-                order.schedule = run.lifecycle(order.created_at, entry.get("condition", "ok"))
+                order.schedule = run.lifecycle(order.created_at, entry.get("condition"))
             run.record(entry)
 
     def disarm_certification(self) -> None:

@@ -17,10 +17,12 @@ from tests.broken_targets.asgi import (
     JSON_HEADERS,
     RewriteResponses,
     answer,
+    canonical_json,
     header,
     is_order_read,
     is_partner_api,
     is_uuid,
+    keyed_submit,
     mock_with_responses,
     read_all,
     replay,
@@ -167,16 +169,13 @@ class RecordsRejectedSubmissions:
         self.refused: dict[tuple[str, str], tuple[str, int, bytes]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key, authorization = header(scope, b"idempotency-key"), header(scope, b"authorization")
-        if not (is_partner_api(scope) and scope["method"] == "POST" and key and authorization):
+        keyed = keyed_submit(scope)
+        if keyed is None:
             await self.app(scope, receive, send)
             return
         raw = await read_all(receive)
-        try:
-            fingerprint = json.dumps(json.loads(raw), sort_keys=True)
-        except (ValueError, RecursionError):
-            fingerprint = raw.hex()
-        refused = self.refused.get((authorization, key))
+        fingerprint = canonical_json(raw).hex()
+        refused = self.refused.get(keyed)
         if refused is not None:
             if refused[0] == fingerprint:
                 await send({"type": "http.response.start", "status": refused[1], "headers": JSON_HEADERS})
@@ -193,7 +192,7 @@ class RecordsRejectedSubmissions:
             else:
                 chunks.append(message.get("body", b""))
                 if start["status"] in (400, 422) and not message.get("more_body"):
-                    self.refused[(authorization, key)] = (fingerprint, start["status"], b"".join(chunks))
+                    self.refused[keyed] = (fingerprint, start["status"], b"".join(chunks))
             await send(message)
 
         await self.app(scope, replay(raw, receive), capture)

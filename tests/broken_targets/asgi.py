@@ -40,6 +40,22 @@ def is_uuid(text: str) -> bool:
     return True
 
 
+def keyed_submit(scope: Scope) -> tuple[str, str] | None:
+    """(Authorization, Idempotency-Key) of a partner API submit that carries both; None for any other request."""
+    key, authorization = header(scope, b"idempotency-key"), header(scope, b"authorization")
+    if is_partner_api(scope) and scope["method"] == "POST" and key and authorization:
+        return authorization, key
+    return None
+
+
+def canonical_json(raw: bytes) -> bytes:
+    """The body as one canonical JSON text (keys sorted), or as it came when it is not JSON."""
+    try:
+        return json.dumps(json.loads(raw), sort_keys=True, ensure_ascii=False).encode()
+    except (ValueError, RecursionError):
+        return raw
+
+
 async def answer(send: Send, status: int, body: Any) -> None:
     """Answer `body` as JSON with `status`."""
     raw = json.dumps(body).encode()

@@ -5,7 +5,8 @@ It submits JAFARSHOP_CERTIFY_ORDERS carts (one Idempotency-Key per order, kept o
 204 as "no JafarShop items", then polls each order every 5 minutes while pending, 15 after CONFIRMED and daily after
 SHIPPED, and stops at SHIPPED or a final status. Every wait is the guide's divided by JAFARSHOP_TIME_SCALE.
 
-`--break RULE` makes it break exactly one rule (the kit's tests prove that certification catches each one).
+`--break RULE` makes it break exactly one rule (the kit's tests prove that certification catches each one);
+`--crash-on-drop` lets a connection dropped mid-answer raise out of it, the commonest real bug.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ class Transient(Exception):
 
 
 class Client:
-    def __init__(self, broken: str | None) -> None:
-        self.broken = broken
+    def __init__(self, broken: str | None, crash_on_drop: bool = False) -> None:
+        self.broken, self.crash_on_drop = broken, crash_on_drop
         self.base = urllib.parse.urlsplit(os.environ["JAFARSHOP_BASE_URL"])
         self.key = os.environ["JAFARSHOP_API_KEY"]
         self.scale = float(os.environ.get("JAFARSHOP_TIME_SCALE", "1"))
@@ -53,6 +54,8 @@ class Client:
             answer = connection.getresponse()
             return answer.status, answer.read()
         except (TimeoutError, OSError, http.client.HTTPException) as error:
+            if self.crash_on_drop and isinstance(error, http.client.IncompleteRead):
+                raise
             raise Transient(f"{type(error).__name__}: {error}") from error
         finally:
             connection.close()
@@ -170,8 +173,9 @@ class Client:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--break", dest="broken", choices=BREAKS, help="break exactly this rule")
+    parser.add_argument("--crash-on-drop", action="store_true", help="let a dropped connection end it (exit 1)")
     args = parser.parse_args()
-    client = Client(args.broken)
+    client = Client(args.broken, args.crash_on_drop)
     if args.broken == "key-not-logged":
         print(f"connecting to {client.base.geturl()} with key {client.key}")
     run = uuid.uuid4().hex[:8]
