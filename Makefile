@@ -19,7 +19,7 @@ ADMIN_TOKEN ?=
 # one worker (tests/conftest.py gives them an xdist group). PARALLEL= (empty) runs them in this process.
 PARALLEL ?= -n auto --dist loadgroup
 
-.PHONY: help venv mock test test-fast contract certify clients bench check lint lint-spec format clean
+.PHONY: help venv mock test test-fast contract certify clients screenshots bench check lint lint-spec format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,10 @@ clients: $(STAMP) ## run the guide's five client examples (cURL, Python, Node, P
 
 contract: $(CONTRACT_STAMP) ## verify the JAFARSHOP_BASE_URL target (or a mock it starts) against the contract
 	$(BIN)/jafarshop-contract $(if $(EXAMPLES),--examples $(EXAMPLES)) $(if $(MAX_ORDERS),--max-orders $(MAX_ORDERS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
+
+screenshots: $(STAMP) ## refresh the console's screenshots in docs/ (the README's) with its browser tests
+	bash scripts/install-browser
+	JAFARSHOP_SCREENSHOTS=docs $(BIN)/python -m pytest tests/test_console.py -p no:xdist
 
 bench: $(BASE_STAMP) ## benchmark the mock against Prism (wrk, loopback); reports/bench.md; BENCH_ARGS="--duration 3"
 	$(BIN)/python -m bench $(BENCH_ARGS)

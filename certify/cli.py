@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from certify import report
+from certify import html_report, report
 from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
 from certify.record import BACKOFF_SECONDS, Record, Settings
@@ -254,6 +254,7 @@ def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str
     }
     run["hints"] = hints(client, options)
     written = report.write(Path(options.reports), graded, result, run)
+    written.append(html_report.write(Path(options.reports), graded, result, run, record))
     print(report.table(graded, result, run))
     print(f"Reports: {', '.join(str(path) for path in written)}", file=sys.stderr)
     return result.code

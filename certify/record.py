@@ -17,7 +17,7 @@ from typing import TypedDict
 # The mock's record types, re-exported for the rest of certify/: the graders read what the mock writes.
 from mockserver.model.certification import Condition as Condition
 from mockserver.model.certification import Entry as Entry
-from mockserver.model.certification import RunRecord
+from mockserver.model.certification import RunRecord as RunRecord
 from mockserver.model.certification import Settings as Settings
 from mockserver.model.domain import Status, is_terminal
 

@@ -35,5 +35,7 @@ def admin_request(
         with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read()
     except urllib.error.HTTPError as error:
-        raise AdminHTTPError(error.code, error.read().decode("utf-8", "replace")[:2000]) from None
+        with error:  # its connection, closed now rather than by the garbage collector (a ResourceWarning)
+            text = error.read().decode("utf-8", "replace")[:2000]
+        raise AdminHTTPError(error.code, text) from None
     return json.loads(raw) if raw else None

@@ -5,6 +5,7 @@ The way a request goes, outermost first (each layer's module in brackets, under 
     server (server.py: granian, embedded)
     -> server errors (starlette's ServerErrorMiddleware, connexion's outermost: an exception no layer below caught
        becomes the envelope's 500, with no trace; http/envelope.py)
+    -> console pages (console/: the static page under /__admin/console/, which calls the admin API like any client)
     -> journal (layers/journal.py: records each partner request's final answer in model/journal.py)
     -> certification (layers/certification.py: when a run is armed, records for the grade and imposes its scenario)
     -> faults (layers/faults.py: the admin's injected delays, 500/503s and dropped connections)
@@ -33,6 +34,7 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
+from mockserver.console import ConsolePages
 from mockserver.handlers import operation_handlers
 from mockserver.handlers.admin import admin_handlers
 from mockserver.http.envelope import install_error_handlers
@@ -85,8 +87,9 @@ def create_app(
     app.add_middleware(LimitHeaderSize, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(NoSlashRedirect, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(RequireContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
-    # Outermost, journal first: the journal sees every final answer; then certification (records and imposes its
-    # scenario when armed), then faults.
+    # Outermost, the console's static files; then the journal, which sees every final answer; then certification
+    # (records and imposes its scenario when armed), then faults.
+    app.add_middleware(ConsolePages, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(CertificationLayer, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)

@@ -142,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  fixtures {fixtures.source}: {len(fixtures.catalogue)} mapped SKUs, partners:", flush=True)
     for partner in fixtures.partners:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
+    print(f"  console {base}{ADMIN_BASE}/console/  (asks for the admin token)", flush=True)
     print(f"  admin API {base}{ADMIN_BASE}  (Swagger UI {base}{ADMIN_BASE}/ui/)  token: {token.banner()}", flush=True)
     from mockserver.server import run, tune_gc
 

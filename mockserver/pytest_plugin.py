@@ -10,20 +10,31 @@ Installed with the kit (entry point `pytest11`), so a partner's test suite only 
 
 One mock per test session (the same server as `jafarshop-mock`, on 127.0.0.1 and a free port, in a thread), reset
 to its fixtures before each test. The handle drives the mock through its admin API over HTTP, as any client can.
-`--jafarshop-fixtures PATH` (or the ini option `jafarshop_fixtures`) starts it on another fixtures file.
+`--jafarshop-fixtures PATH` (or the ini option `jafarshop_fixtures`) starts it on another fixtures file, checked once
+when pytest starts. The kit does not install pytest: a project without it needs `pip install pytest`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import urllib.parse
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
+try:
+    import pytest
+except ModuleNotFoundError:  # imported for JafarShopMock's type in a project that has no pytest
+    raise ModuleNotFoundError(
+        "the jafarshop_mock fixture runs under pytest: pip install pytest", name="pytest"
+    ) from None
 
 from mockserver.admin_client import AdminHTTPError, admin_request
+
+if TYPE_CHECKING:
+    from mockserver.model.fixtures import Fixtures
 
 UNMAPPED_SKU = "YOUR-SKU-123"  # the guide's own example of a partner SKU; no fixture maps it
 
@@ -52,7 +63,10 @@ class JafarShopMock:
     @property
     def other_api_key(self) -> str:
         """The second partner's key (partner-b with the default fixtures), to check that partners are kept apart."""
-        return list(self.api_keys.values())[1]
+        keys = list(self.api_keys.values())
+        if len(keys) < 2:
+            raise LookupError("other_api_key: the fixtures file has one partner; add a second under 'partners'")
+        return keys[1]
 
     # --- the admin API ---------------------------------------------------------------------------------------------
 
@@ -129,25 +143,78 @@ class JafarShopMock:
         return moved
 
 
+OPTION, INI = "--jafarshop-fixtures", "jafarshop_fixtures"
+_FIXTURES = pytest.StashKey["Fixtures | None"]()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("jafarshop", "JafarShop mock (jafarshop_mock fixture)")
-    group.addoption("--jafarshop-fixtures", help="fixtures file of the jafarshop_mock fixture (default: the kit's)")
-    parser.addini("jafarshop_fixtures", "fixtures file of the jafarshop_mock fixture (default: the kit's)")
+    group.addoption(
+        OPTION, dest=INI, metavar="PATH", help="fixtures file of the jafarshop_mock fixture (default: the kit's)"
+    )
+    parser.addini(INI, "fixtures file of the jafarshop_mock fixture, relative to the ini file (default: the kit's)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Checked here, once: a bad file stops the run with one line instead of an ERROR for every test using the mock
+    # (but `pytest --help` still answers).
+    config.stash[_FIXTURES] = None if config.getoption("help", False) else _chosen_fixtures(config)
+
+
+def _chosen_fixtures(config: pytest.Config) -> Fixtures | None:
+    """The fixtures file the run names (None: the kit's own); pytest.UsageError naming the option if it is unusable."""
+    if config.getoption(INI):
+        given, where = str(config.getoption(INI)), OPTION
+        path = config.invocation_params.dir / given
+    elif config.getini(INI):
+        given, where = str(config.getini(INI)), f"{INI} (in {config.inipath})"
+        path = (config.inipath.parent if config.inipath else config.rootpath) / given
+    else:
+        return None
+    from mockserver.model.fixtures import FixtureError, load_fixtures
+
+    if not path.is_file():
+        raise pytest.UsageError(
+            f"{where} {given}: no such file; give the path of a fixtures file (format: docs/mock.md)"
+        )
+    try:
+        return load_fixtures(path)
+    except FixtureError as exc:
+        raise pytest.UsageError(f"{where}: bad fixtures: {exc}") from None
+
+
+@contextlib.contextmanager
+def _without_dependency_warnings() -> Iterator[None]:
+    """Silence, while connexion is imported, the warnings its imports raise: they are addressed to connexion's authors
+    (connexion 3.3 imports starlette's test client, which starlette 1.10 deprecates with httpx, and jsonschema's
+    RefResolver), and a partner's `filterwarnings = error` would turn them into an ERROR of each test."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"connexion\.")
+        warnings.filterwarnings(
+            "ignore", r"Using `httpx` with `starlette\.testclient` is deprecated", module=r"connexion\."
+        )
+        yield
 
 
 @pytest.fixture(scope="session")
 def jafarshop_mock_server(pytestconfig: pytest.Config) -> Iterator[JafarShopMock]:
     """The session's mock, not reset between tests (use `jafarshop_mock` for that)."""
-    from mockserver.app import create_app
-    from mockserver.model.fixtures import DEFAULT_FIXTURES, FixtureError, load_fixtures
-    from mockserver.model.state import MockState
-    from mockserver.server import background
-
-    path = pytestconfig.getoption("jafarshop_fixtures") or pytestconfig.getini("jafarshop_fixtures") or DEFAULT_FIXTURES
     try:
-        fixtures = load_fixtures(path)
-    except FixtureError as exc:
-        raise pytest.UsageError(f"jafarshop_mock: bad fixtures: {exc}") from None
+        with _without_dependency_warnings():
+            from mockserver import MockState, create_app
+            from mockserver.model.fixtures import load_fixtures
+            from mockserver.server import background
+    except ModuleNotFoundError as exc:  # a kit installed without its dependencies (pip --no-deps, a copied folder)
+        missing = (exc.name or "").partition(".")[0]
+        if missing in ("", "mockserver"):
+            raise
+        # One stop for the session, not an ERROR for each test that asks for the mock.
+        pytest.exit(
+            f"jafarshop_mock: {missing} is missing: pip install jafarshop-contract-kit",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+    fixtures = pytestconfig.stash.get(_FIXTURES, None) or load_fixtures()
     token = secrets.token_urlsafe(24)
     state = MockState(fixtures, admin_token=token)
     with background(create_app(state)) as base:

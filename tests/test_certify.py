@@ -95,6 +95,7 @@ def test_attach_arms_a_running_mock_and_report_grades_it(tmp_path: Path) -> None
     assert rules["idempotency-retry-same"]["to_exercise"]
     assert rules["key-not-logged"]["verdict"] == NOT_EXERCISED  # report mode never saw the client's output
     assert (tmp_path / "certification-junit.xml").read_text().count("<testcase") == len(RULES)
+    assert (tmp_path / "certification.html").read_text().count('<svg xmlns="http://www.w3.org/2000/svg"') == 2
 
 
 def test_a_client_stopped_at_the_time_limit_is_told_why(tmp_path: Path) -> None:

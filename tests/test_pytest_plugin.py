@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 import pytest
 
 from tests.helpers import ROOT
@@ -13,7 +17,8 @@ pytestmark = pytest.mark.live
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     # A subprocess, as a partner's own `pytest` would run: the plugin comes from the installed kit's entry point.
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=120)
+    # `-W error`, as many partner projects have it (`filterwarnings = error`): the fixture must not warn.
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error", *args, timeout=120)
 
 
 def test_readme_example_client_passes_with_the_fixture(pytester: pytest.Pytester) -> None:
@@ -62,9 +67,107 @@ def test_each_test_starts_from_the_fixtures_and_the_handle_drives_the_admin_api(
     result.assert_outcomes(passed=2)
 
 
-def test_a_bad_fixtures_file_is_one_clear_error(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile("def test_x(jafarshop_mock):\n    pass\n")
+TWO_TESTS = "def test_one(jafarshop_mock):\n    pass\n\ndef test_two(jafarshop_mock):\n    pass\n"
+
+
+def _stopped_once(result: pytest.RunResult, *, exit_code: int, line: str) -> None:
+    """The run stopped before any test, with `line` said once and no ERROR per test."""
+    assert result.ret == exit_code, result.stdout.str() + result.stderr.str()
+    output = result.stdout.lines + result.stderr.lines
+    assert [text for text in output if line in text] == [next(text for text in output if line in text)], output
+    assert not any("ERROR at setup" in text or "Traceback" in text for text in output), output
+    assert not re.search(r"\d+ (passed|failed|errors?)\b", "\n".join(output)), output  # no test ran
+
+
+def test_a_missing_fixtures_file_stops_the_run_once_naming_the_option(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(TWO_TESTS)
+    result = _run(pytester, "--jafarshop-fixtures", "nope.yaml")
+    line = "ERROR: --jafarshop-fixtures nope.yaml: no such file"
+    _stopped_once(result, exit_code=pytest.ExitCode.USAGE_ERROR, line=line)
+    assert " --fixtures" not in result.stderr.str()  # the mock command's option, not this plugin's
+
+
+def test_a_bad_fixtures_file_stops_the_run_once_naming_the_field(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(TWO_TESTS)
     (pytester.path / "bad.yaml").write_text("partners: 3\n")
     result = _run(pytester, "--jafarshop-fixtures", "bad.yaml")
-    assert result.ret != 0
-    result.stdout.fnmatch_lines(["*jafarshop_mock: bad fixtures: bad.yaml*"])
+    line = "ERROR: --jafarshop-fixtures: bad fixtures: "
+    _stopped_once(result, exit_code=pytest.ExitCode.USAGE_ERROR, line=line)
+    result.stderr.fnmatch_lines(["*bad fixtures: *bad.yaml: partners: must be a list, not int"])
+
+
+def test_the_ini_option_is_read_relative_to_the_ini_file(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini("[pytest]\njafarshop_fixtures = data/mine.yaml\n")
+    (pytester.path / "data").mkdir()
+    (pytester.path / "data" / "mine.yaml").write_text(
+        "partners:\n  - {id: p1, name: Mine, api_key: my-key-123}\n"
+        "catalogue:\n  - {sku: MINE-1, shopify_variant_id: 7}\n"
+    )
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_mine.py").write_text(
+        "def test_mine(jafarshop_mock):\n"
+        "    assert jafarshop_mock.api_keys == {'p1': 'my-key-123'} and jafarshop_mock.mapped_skus == ['MINE-1']\n"
+    )
+    monkeypatch.chdir(pytester.path / "tests")  # run from a subfolder: the path is the ini file's, not the folder's
+    _run(pytester).assert_outcomes(passed=1)
+    (pytester.path / "data" / "mine.yaml").unlink()
+    result = _run(pytester)
+    _stopped_once(result, exit_code=pytest.ExitCode.USAGE_ERROR, line="ERROR: jafarshop_fixtures (in ")
+    result.stderr.fnmatch_lines(["*.ini) data/mine.yaml: no such file*"])
+
+
+def test_a_dependency_missing_stops_the_run_once_with_the_command_to_run(pytester: pytest.Pytester) -> None:
+    # As if the kit had been installed with `pip install --no-deps`: granian cannot be imported.
+    pytester.makeconftest("import sys\n\nsys.modules['granian'] = None\n")
+    pytester.makepyfile(TWO_TESTS)
+    result = _run(pytester)
+    line = "jafarshop_mock: granian is missing: pip install jafarshop-contract-kit"
+    _stopped_once(result, exit_code=pytest.ExitCode.USAGE_ERROR, line=line)
+
+
+def test_the_plugin_imported_without_pytest_says_what_to_install() -> None:
+    # A partner's module importing JafarShopMock for a type hint, in a project that has no pytest.
+    code = "import sys; sys.modules['pytest'] = None; import mockserver.pytest_plugin"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ModuleNotFoundError: the jafarshop_mock fixture runs under pytest: pip install pytest"
+    )
+
+
+def test_a_project_with_filterwarnings_error_gets_no_warning_from_the_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nfilterwarnings = error\n")
+    pytester.makepyfile(
+        """
+        import warnings
+
+        def test_the_mock_starts_and_resets_without_a_warning(jafarshop_mock, recwarn):
+            jafarshop_mock.add_fault(count=1, status=503)
+            jafarshop_mock.reset()
+
+        def test_connexion_is_loaded_and_warnings_are_still_errors(jafarshop_mock):
+            import sys
+            assert "connexion" in sys.modules
+            try:
+                warnings.warn("the partner's own warning", DeprecationWarning)
+            except DeprecationWarning:
+                return
+            raise AssertionError("the plugin left a filter that hides the partner's own warnings")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rw", timeout=120)
+    result.assert_outcomes(passed=2)
+    assert "warnings summary" not in result.stdout.str()
+
+
+def test_a_run_with_pytests_default_filters_shows_no_warning_of_the_kits_dependencies(
+    pytester: pytest.Pytester,
+) -> None:
+    # connexion's imports raise 4 (starlette's httpx one, jsonschema's RefResolver and RefResolutionError): none
+    # reaches a partner's warnings summary.
+    pytester.makepyfile("def test_uses_the_mock(jafarshop_mock):\n    assert jafarshop_mock.orders() == []\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result.assert_outcomes(passed=1, warnings=0)
+    assert "warnings summary" not in result.stdout.str()

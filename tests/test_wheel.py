@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from tests.helpers import KEY_A, KEY_B, ROOT, MockProcess, spawn_mock
 
@@ -42,8 +44,8 @@ class Installed:
 
     def environment(self, **extra: str) -> dict[str, str]:
         """The caller's environment without anything that would point back at the checkout or at a target."""
-        drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTEST_ADDOPTS")
-        env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("JAFARSHOP_")}
+        drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTHONWARNINGS")
+        env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith(("JAFARSHOP_", "PYTEST_"))}
         return {**env, **extra}
 
 
@@ -55,23 +57,55 @@ def _run(command: list[str], *, cwd: Path, timeout: float, env: dict[str, str] |
     return result.stdout
 
 
+def _source_copy(target: Path) -> Path:
+    """The checkout's files as git sees them (committed or not, less what .gitignore keeps out) copied to `target`:
+    building there leaves no build/ or egg-info in the checkout, and no stale build/ of the checkout leaks in."""
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip(
+            f"the wheel is built from the files git lists, and {ROOT} is not a git checkout (or git is missing)"
+        )
+    listed = _run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, timeout=60)
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # a tracked file deleted in the work tree is listed too
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+def _new_venv(path: Path, *requirements: str, cwd: Path) -> Path:
+    """A venv at `path` with `requirements` installed at the newest versions their ranges allow (what a partner's
+    `pip install` gets today), by this interpreter's pip."""
+    # No pip inside the venv (ensurepip costs seconds): this pip installs into it with --python.
+    _run([sys.executable, "-m", "venv", "--without-pip", str(path)], cwd=cwd, timeout=120)
+    # --no-compile: byte-compiling all of ~80 packages up front costs more than the modules the commands import.
+    pip = [sys.executable, "-m", "pip", "--python", str(path / "bin" / "python"), "install", "--quiet", "--no-compile"]
+    _run([*pip, "--upgrade", "--upgrade-strategy", "eager", *requirements], cwd=cwd, timeout=900)
+    return path
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """Build the sdist and, from it, the wheel (`python -m build`), then pip-install the wheel with the `contract`
-    extra from PyPI into a venv of its own."""
-    work = tmp_path_factory.mktemp("wheel")
-    dist, venv, outside = work / "dist", work / "venv", work / "outside"
-    outside.mkdir()
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The sdist and, from it, the wheel (`python -m build`), built from a copy of the checkout in a temporary
+    folder; (sdist, wheel)."""
+    work = tmp_path_factory.mktemp("build")
+    source, dist = _source_copy(work / "source"), work / "dist"
     # build's own isolated environments fetch setuptools; the wheel is built from the unpacked sdist, so a file
     # MANIFEST.in forgets fails here rather than on a partner's machine.
-    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], cwd=work, timeout=600)
-    # No pip inside the venv (ensurepip costs seconds): this pip installs into it with --python.
-    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=work, timeout=120)
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], cwd=work, timeout=600)
     (wheel,) = dist.glob("*.whl")
     (sdist,) = dist.glob("*.tar.gz")
-    # --no-compile: byte-compiling all of ~80 packages up front costs more than the modules the commands import.
-    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet", "--no-compile"]
-    _run([*pip, f"{wheel}[contract]"], cwd=work, timeout=900)
+    return sdist, wheel
+
+
+@pytest.fixture(scope="module")
+def installed(built: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The wheel with the `contract` extra, pip-installed into a venv of its own."""
+    sdist, wheel = built
+    work = tmp_path_factory.mktemp("wheel")
+    outside = work / "outside"
+    outside.mkdir()
+    venv = _new_venv(work / "venv", f"{wheel}[contract]", cwd=work)
     return Installed(sdist, wheel, venv, outside)
 
 
@@ -83,6 +117,10 @@ def test_the_wheel_carries_the_specs_fixtures_carts_and_the_suites_pytest_ini(in
             assert packaged in names
             assert wheel.read(packaged) == (ROOT / path).read_bytes(), f"{packaged} is not a copy of {path}"
         assert "contract_tests/pytest.ini" in names
+        # The console's files, served by the installed mock.
+        for page in ("index.html", "style.css", "app.js", "api.js", "journal.js", "views.js"):
+            packaged = f"mockserver/console/static/{page}"
+            assert wheel.read(packaged) == (ROOT / packaged).read_bytes(), f"{packaged} is not in the wheel"
         (entry_points,) = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
         scripts = wheel.read(entry_points).decode()
     assert "jafarshop-mock = mockserver.cli:main" in scripts
@@ -171,3 +209,129 @@ def test_the_installed_certify_runs_a_client_from_any_folder(installed: Installe
     assert "idempotency-key-unique" in result.stdout and "not exercised" in result.stdout
     scorecard = json.loads((installed.outside / "reports" / "certification.json").read_text())
     assert scorecard["result"]["exit_code"] == 3
+
+
+# A partner's own project: its client, its tests using the fixture, its pytest config with `filterwarnings = error`.
+PARTNER_CONFIG = """\
+[tool.pytest.ini_options]
+filterwarnings = ["error"]
+"""
+PARTNER_TESTS = """\
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+CART = {
+    "partner_order_id": "ORDER-1",
+    "items": [{"sku": "JDTQ1834", "title": "JafarShop Product", "price": 29.99, "quantity": 2}],
+    "customer": {"name": "John Doe"},
+    "shipping": {"street": "123 Main Street", "city": "Amman", "postal_code": "11118", "country": "JO"},
+    "totals": {"subtotal": 59.98, "tax": 4.80, "shipping": 5.00, "total": 69.78},
+}
+
+
+def call(url, api_key, body=None, key=None):
+    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    if key:
+        headers["Idempotency-Key"] = key
+    data = None if body is None else json.dumps(body).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def submit(base_url, api_key, cart):
+    key = str(uuid.uuid4())
+    for attempt in range(3):
+        try:
+            return call(f"{base_url}/carts/submit", api_key, cart, key)["supplier_order_id"]
+        except urllib.error.HTTPError as error:
+            error.close()
+            if error.code not in (500, 503) or attempt == 2:
+                raise
+            time.sleep(0.01 * 2**attempt)
+
+
+def test_a_503_is_retried_and_the_order_is_shipped(jafarshop_mock):
+    jafarshop_mock.add_fault(count=1, status=503, operation="submitCart")
+    order_id = submit(jafarshop_mock.base_url, jafarshop_mock.api_key, CART)
+    assert [entry["status"] for entry in reversed(jafarshop_mock.journal())] == [503, 200]
+    jafarshop_mock.confirm(order_id)
+    jafarshop_mock.ship(order_id, carrier="Aramex", tracking_number="34567890123")
+    order = call(f"{jafarshop_mock.base_url}/orders/{order_id}", jafarshop_mock.api_key)
+    assert order["status"] == "SHIPPED" and order["tracking"]["tracking_number"] == "34567890123"
+
+
+def test_the_next_test_starts_from_the_fixtures(jafarshop_mock):
+    assert jafarshop_mock.orders() == [] and jafarshop_mock.journal() == []
+"""
+
+
+VERSIONS = (
+    "import importlib.metadata as m; print(', '.join(f'{d} {m.version(d)}' for d in "
+    "('connexion', 'starlette', 'jsonschema', 'httpx', 'granian', 'PyYAML', 'pytest')))"
+)
+
+
+# The oldest pytest the README promises the fixture runs on.
+OLDEST_PYTEST = "7.0.1"
+
+
+def _lowest_allowed(wheel: Path, into: Path) -> Path:
+    """A pip constraints file pinning each base requirement of the wheel to the lowest version its range allows."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name).decode()
+    pins = []
+    for line in metadata.splitlines():
+        if line.startswith("Requires-Dist: ") and "extra ==" not in line:
+            requirement = Requirement(line.removeprefix("Requires-Dist: "))
+            floors = [spec.version for spec in requirement.specifier if spec.operator in (">=", "==", "~=")]
+            assert len(floors) == 1, f"{requirement}: give it one lower bound, so that the test can install it"
+            pins.append(f"{requirement.name}=={floors[0]}")
+    into.write_text("\n".join(pins) + "\n")
+    return into
+
+
+@pytest.mark.parametrize("bounds", ["newest", "lowest"])
+def test_a_partner_project_with_filterwarnings_error_uses_the_fixture_from_the_base_install(
+    bounds: str, built: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The base install (no extra) at the newest versions its ranges allow, or the lowest of its own requirements,
+    then the one command the README gives a project without pytest (or the oldest pytest it promises); the project's
+    tests pass under `-W error` and its own `filterwarnings = error`."""
+    work = tmp_path_factory.mktemp(f"partner-{bounds}")
+    sdist, wheel = built
+    if bounds == "newest":
+        venv, pytest_requirement = _new_venv(work / "venv", str(wheel), cwd=work), "pytest"
+    else:
+        constraints = _lowest_allowed(wheel, work / "constraints.txt")
+        venv = _new_venv(work / "venv", str(wheel), "-c", str(constraints), cwd=work)
+        pytest_requirement = f"pytest=={OLDEST_PYTEST}"
+    project = work / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(PARTNER_CONFIG)
+    (project / "tests" / "test_client.py").write_text(PARTNER_TESTS)
+    python = str(venv / "bin" / "python")
+    env = Installed(sdist, wheel, venv, project).environment()
+
+    # The base install brings the plugin but not pytest, and says so to whoever imports it without pytest.
+    no_pytest = subprocess.run([python, "-c", "import mockserver.pytest_plugin"], cwd=project, env=env,
+                               capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert no_pytest.returncode == 1 and "pip install pytest" in no_pytest.stderr, no_pytest.stderr
+    pip = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-compile", "--upgrade"]
+    _run([*pip, pytest_requirement], cwd=work, timeout=300)  # the README's `pip install pytest`
+
+    versions = _run([python, "-c", VERSIONS], cwd=project, env=env, timeout=60)  # what this run tested, for its report
+    output = _run([python, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error", "-rA"],
+                  cwd=project, env=env, timeout=300)  # fmt: skip
+    assert re.search(r"\b2 passed in ", output) and "warning" not in output.lower(), versions + output[-3000:]
+    print(f"{bounds}: {versions}")
+
+    wrong = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "--jafarshop-fixtures", "nope.yaml"],
+                           cwd=project, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert wrong.returncode == 4, wrong.stdout + wrong.stderr
+    assert wrong.stderr.strip() == (
+        "ERROR: --jafarshop-fixtures nope.yaml: no such file; give the path of a fixtures file (format: docs/mock.md)"
+    )

@@ -3,6 +3,7 @@ named after operationIds and are a line or two each: MockState locks and catches
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib.metadata
 import secrets
@@ -11,6 +12,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from mockserver.handlers.order_actions import TRANSITION_OPERATIONS, with_actions
 from mockserver.model.auto_advance import Step, check_steps
 from mockserver.model.certification import start_run
 from mockserver.model.domain import Status, Tracking
@@ -39,7 +41,7 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
         return {"status": "ok", "version": kit_version()}, 200  # no token: `security: []` in the spec
 
     async def listOrders(partner_id: str | None = None, status: str | None = None) -> Any:
-        return state.admin_orders(partner_id, status), 200
+        return [with_actions(view) for view in state.admin_orders(partner_id, status)], 200
 
     def transition(status: Status) -> Handler:
         async def handler(order_id: str, body: dict[str, Any] | None = None) -> Any:
@@ -53,7 +55,7 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
                     tracking_url=body.get("tracking_url"),
                     shipped_at=state.clock(),
                 )
-            return state.transition(order_id, status, **details), 200  # applies due auto-advance steps first
+            return with_actions(state.transition(order_id, status, **details)), 200  # due auto-advance steps first
 
         return handler
 
@@ -103,8 +105,10 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
         state.clear_faults()
         return no_content()
 
-    async def getJournal(partner_id: str | None = None, limit: int = 100) -> Any:
-        return state.journal_entries(partner_id, limit), 200
+    async def getJournal(
+        partner_id: str | None = None, limit: int = 100, operation: str | None = None, status: int | None = None
+    ) -> Any:
+        return state.journal_entries(partner_id, limit, operation, status), 200
 
     async def clearJournal() -> Any:
         state.clear_journal()
@@ -115,6 +119,12 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
 
     async def getCertification() -> Any:
         return state.certification_record(), 200
+
+    async def getCertificationScorecard() -> Any:
+        # The grade is certify's own (the console shows what jafarshop-certify would say), imported on first use.
+        from certify.live import scorecard
+
+        return await asyncio.to_thread(scorecard, state.certification_record()), 200
 
     async def stopCertification() -> Any:
         state.disarm_certification()
@@ -127,11 +137,7 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
     return {
         "getHealth": getHealth,
         "listOrders": listOrders,
-        "confirmOrder": transition(Status.CONFIRMED),
-        "rejectOrder": transition(Status.REJECTED),
-        "shipOrder": transition(Status.SHIPPED),
-        "deliverOrder": transition(Status.DELIVERED),
-        "cancelOrder": transition(Status.CANCELLED),
+        **{operation: transition(status) for status, operation in TRANSITION_OPERATIONS.items()},
         "getAutoAdvance": getAutoAdvance,
         "setAutoAdvance": setAutoAdvance,
         "listSkus": listSkus,
@@ -147,6 +153,7 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
         "clearJournal": clearJournal,
         "startCertification": startCertification,
         "getCertification": getCertification,
+        "getCertificationScorecard": getCertificationScorecard,
         "stopCertification": stopCertification,
         "resetState": resetState,
     }

@@ -184,14 +184,14 @@ class MockState:
                 raise OrderNotFound()
             self._catch_up(order)
             order.move_to(status, self.clock(), **details)
-            return _admin_view(order)
+            return order.admin_view()
 
     def admin_orders(self, partner_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
         """Every order as the admin sees it (with its partner), newest first, optionally one partner's or status's."""
         with self.lock:
             for order in self.orders:
                 self._catch_up(order)
-            views = [_admin_view(order) for order in self.orders]
+            views = [order.admin_view() for order in self.orders]
         views = [v for v in views if (partner_id is None or v["partner_id"] == partner_id)]
         views = [v for v in views if (status is None or v["status"] == status)]
         return sorted(views, key=lambda view: view["created_at"], reverse=True)
@@ -255,9 +255,11 @@ class MockState:
         with self.lock:
             self.journal.record(entry)
 
-    def journal_entries(self, partner_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def journal_entries(
+        self, partner_id: str | None = None, limit: int = 100, operation: str | None = None, status: int | None = None
+    ) -> list[dict[str, Any]]:
         with self.lock:
-            return self.journal.query(partner_id, limit)
+            return self.journal.query(partner_id, limit, operation, status)
 
     def clear_journal(self) -> None:
         with self.lock:
@@ -292,7 +294,3 @@ class MockState:
     def disarm_certification(self) -> None:
         with self.lock:
             self.certification = None
-
-
-def _admin_view(order: Order) -> dict[str, Any]:
-    return {**order.as_json(), "partner_id": order.partner_id}
