@@ -36,8 +36,8 @@ from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
 from certify.record import BACKOFF_SECONDS, Record, Settings
 from certify.rules import grade
-from mockserver.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
-from mockserver.state import DEFAULT_ADMIN_TOKEN
+from mockserver.model.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
+from mockserver.model.state import DEFAULT_ADMIN_TOKEN
 
 DEFAULT_TIME_LIMIT = 60.0
 
@@ -161,15 +161,15 @@ def check_options(options: argparse.Namespace, command: list[str], action: str |
 
 def standalone(options: argparse.Namespace, command: list[str]) -> int:
     from mockserver.app import create_app
-    from mockserver.fixtures import DEFAULT_FIXTURES
+    from mockserver.model.fixtures import DEFAULT_FIXTURES
+    from mockserver.model.state import MockState
     from mockserver.server import background
-    from mockserver.state import MockState
 
     fixtures = options.fixtures or DEFAULT_FIXTURES
     if not Path(fixtures).is_file():
         raise UsageError(f"--fixtures {fixtures}: no such file")
     try:
-        from mockserver.fixtures import load_fixtures
+        from mockserver.model.fixtures import load_fixtures
 
         state = MockState(load_fixtures(fixtures), admin_token=options.admin_token)
     except Exception as error:  # a fixtures error already names the file and field

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 # The mock's record types, re-exported for the rest of certify/: the graders read what the mock writes.
-from mockserver.certification import Condition as Condition
-from mockserver.certification import Entry as Entry
-from mockserver.certification import RunRecord as RunRecord
-from mockserver.certification import Settings as Settings
-from mockserver.domain import Status, is_terminal
+from mockserver.model.certification import Condition as Condition
+from mockserver.model.certification import Entry as Entry
+from mockserver.model.certification import RunRecord as RunRecord
+from mockserver.model.certification import Settings as Settings
+from mockserver.model.domain import Status, is_terminal
 
 PASS, FAIL, NOT_EXERCISED = "pass", "fail", "not exercised"
 MUST, SHOULD = "MUST", "SHOULD"

@@ -130,8 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
 @contextmanager
 def local_mock() -> Iterator[dict[str, str]]:
     """Start the mock on a free port with the default fixtures; yield the environment that points at it."""
-    from mockserver.fixtures import load_fixtures
-    from mockserver.state import DEFAULT_ADMIN_TOKEN
+    from mockserver.model.fixtures import load_fixtures
+    from mockserver.model.state import DEFAULT_ADMIN_TOKEN
 
     fixtures = load_fixtures()
     process = subprocess.Popen(

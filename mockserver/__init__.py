@@ -10,7 +10,7 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 
 if TYPE_CHECKING:
     from mockserver.app import create_app
-    from mockserver.state import MockState
+    from mockserver.model.state import MockState
 
 __all__ = ["MockState", "create_app"]
 
@@ -23,7 +23,7 @@ def __getattr__(name: str) -> Any:
 
         return create_app
     if name == "MockState":
-        from mockserver.state import MockState
+        from mockserver.model.state import MockState
 
         return MockState
     raise AttributeError(f"module 'mockserver' has no attribute {name!r}")

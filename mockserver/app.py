@@ -1,22 +1,25 @@
 """The app factory: the partner API and the admin API served by connexion from the specs, over one MockState.
 
-The way a request goes, outermost first (each layer's module in brackets):
+The way a request goes, outermost first (each layer's module in brackets, under mockserver/):
 
     server (server.py: granian, embedded)
+    -> server errors (starlette's ServerErrorMiddleware, connexion's outermost: an exception no layer below caught
+       becomes the envelope's 500, with no trace; http/envelope.py)
     -> console pages (console/: the static page under /__admin/console/, which calls the admin API like any client)
-    -> journal (journal.py: records each partner request's final answer)
-    -> certification (certification_layer.py: when a run is armed, records for the grade and imposes its scenario)
-    -> faults (faults.py: the admin's injected delays, 500/503s and dropped connections)
-    -> fast path (fastpath.py: finishes the common accepted submit and read itself, else hands on)
-    -> connexion: exception layer (errors.py: every failure to the envelope)
-                  -> header limit (limits.py) -> no trailing-slash redirect (routes.py)
-                  -> routing -> security (auth.py) -> content type (media_types.py)
-                  -> validation (validation.py, json_body.py, schema_check.py)
+    -> journal (layers/journal.py: records each partner request's final answer in model/journal.py)
+    -> certification (layers/certification.py: when a run is armed, records for the grade and imposes its scenario)
+    -> faults (layers/faults.py: the admin's injected delays, 500/503s and dropped connections)
+    -> fast path (layers/fastpath.py: finishes the common accepted submit and read itself, else hands on)
+    -> connexion: exception layer (http/envelope.py: every failure to the envelope)
+                  -> header limit (http/limits.py) -> no trailing-slash redirect (http/routes.py)
+                  -> routing -> security (http/security.py) -> content type (http/media_types.py)
+                  -> validation (http/validation.py, http/body.py, http/schema_check.py)
     -> handler (handlers/: one line or two, named after the operationId)
-    -> MockState (state.py: locks, applies due lifecycle steps, uses its stores in stores.py)
-    -> domain (domain.py: mapping, payload identity, lifecycle, the errors and their statuses)
+    -> MockState (model/state.py: locks, applies due lifecycle steps, uses its stores in model/)
+    -> domain (model/domain.py: mapping, payload identity, lifecycle, the errors and their statuses)
 
-The journal, certification and faults layers step aside at once when unused (one attribute test).
+The layers leave each other notes only through http/notes.py (the partner a key resolved to, the fault that shaped
+an answer). The journal, certification and faults layers step aside at once when unused (one attribute test).
 """
 
 from __future__ import annotations
@@ -31,22 +34,22 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
-from mockserver.auth import bearer_handler
-from mockserver.certification_layer import CertificationLayer
 from mockserver.console import ConsolePages
-from mockserver.errors import install_error_handlers
-from mockserver.fastpath import FastPath
-from mockserver.faults import FaultInjection
-from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.handlers import operation_handlers
 from mockserver.handlers.admin import admin_handlers
-from mockserver.journal import RequestJournal
-from mockserver.limits import MAX_BODY_BYTES, LimitHeaderSize
-from mockserver.media_types import RequireContentType
-from mockserver.routes import SPECS, NoSlashRedirect, routes
-from mockserver.spec import ADMIN_SPEC, PARTNER_SPEC, SPEC_DIR, load_spec
-from mockserver.state import MockState
-from mockserver.validation import EnvelopeJSONBodyValidator, EnvelopeParameterValidator
+from mockserver.http.envelope import install_error_handlers
+from mockserver.http.limits import MAX_BODY_BYTES, LimitHeaderSize
+from mockserver.http.media_types import RequireContentType
+from mockserver.http.routes import SPECS, NoSlashRedirect, routes
+from mockserver.http.security import bearer_handler
+from mockserver.http.spec import ADMIN_SPEC, PARTNER_SPEC, SPEC_DIR, load_spec
+from mockserver.http.validation import EnvelopeJSONBodyValidator, EnvelopeParameterValidator
+from mockserver.layers.certification import CertificationLayer
+from mockserver.layers.fastpath import FastPath
+from mockserver.layers.faults import FaultInjection
+from mockserver.layers.journal import RequestJournal
+from mockserver.model.fixtures import DEFAULT_FIXTURES, load_fixtures
+from mockserver.model.state import MockState
 
 __all__ = ["ADMIN_SPEC", "PARTNER_SPEC", "create_app"]
 
@@ -59,7 +62,7 @@ def create_app(
     fast_path: bool = True,
 ) -> AsyncApp:
     """Build the mock: the partner API under /v1, the admin API under /__admin. `state` defaults to a fresh
-    MockState loaded from `fixtures`. `fast_path=False` leaves every request to connexion (mockserver/fastpath.py
+    MockState loaded from `fixtures`. `fast_path=False` leaves every request to connexion (mockserver/layers/fastpath.py
     says what the fast path does; its answers are the same)."""
     if state is None:
         state = MockState(load_fixtures(fixtures))

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mockserver.fixtures import FixtureError, load_fixtures
+from mockserver.http.spec import ADMIN_BASE, PARTNER_BASE
+from mockserver.model.fixtures import FixtureError, load_fixtures
+from mockserver.model.state import DEFAULT_ADMIN_TOKEN, MockState
 from mockserver.options import ADMIN_TOKEN_ENV, ALLOW_DEMO_ENV, build_parser
-from mockserver.state import DEFAULT_ADMIN_TOKEN, MockState
 
 
 def _mask(secret: str) -> str:
@@ -99,16 +100,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from mockserver.app import create_app
 
-    limits = [
-        ("--journal-size", args.journal_size >= 0, "0 or more"),
-        ("--max-orders", args.max_orders >= 1, "at least 1"),
-        ("--max-idempotency-keys", args.max_idempotency_keys >= 1, "at least 1"),
-        ("--idempotency-ttl", args.idempotency_ttl > 0, "more than 0 seconds"),
-    ]
-    for name, ok, rule in limits:
-        if not ok:
-            print(f"mockserver: {name} must be {rule}", file=sys.stderr)
-            return 2
     token = AdminToken.choose(args.admin_token, fixtures.admin_token)
     if token.source in ("--admin-token", ADMIN_TOKEN_ENV) and (len(token.value) < 8 or " " in token.value):
         print(f"mockserver: {token.source} must be at least 8 characters without spaces", file=sys.stderr)
@@ -142,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     host, port = sock.getsockname()[:2]
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     base = f"http://{address}"
-    print(f"JafarShop mock: partner API {base}/v1  (Swagger UI {base}/v1/ui/)", flush=True)
+    print(f"JafarShop mock: partner API {base}{PARTNER_BASE}  (Swagger UI {base}{PARTNER_BASE}/ui/)", flush=True)
     if local and is_loopback(host):
         print(f"  local only: {address} is a loopback address; other machines cannot reach the mock", flush=True)
     else:
@@ -151,8 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  fixtures {fixtures.source}: {len(fixtures.catalogue)} mapped SKUs, partners:", flush=True)
     for partner in fixtures.partners:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
-    print(f"  console {base}/__admin/console/  (asks for the admin token)", flush=True)
-    print(f"  admin API {base}/__admin  (Swagger UI {base}/__admin/ui/)  token: {token.banner()}", flush=True)
+    print(f"  console {base}{ADMIN_BASE}/console/  (asks for the admin token)", flush=True)
+    print(f"  admin API {base}{ADMIN_BASE}  (Swagger UI {base}{ADMIN_BASE}/ui/)  token: {token.banner()}", flush=True)
     from mockserver.server import run, tune_gc
 
     tune_gc()

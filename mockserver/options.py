@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from jafarshop_kit.flags import FlagError, env_flag
-from mockserver.fixtures import DEFAULT_FIXTURES
-from mockserver.state import DEFAULT_ADMIN_TOKEN, DEFAULT_MAX_ORDERS
-from mockserver.stores import DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_IDEMPOTENCY_RECORDS
+from mockserver.http.spec import ADMIN_BASE, PARTNER_BASE
+from mockserver.model.fixtures import DEFAULT_FIXTURES
+from mockserver.model.state import DEFAULT_ADMIN_TOKEN, DEFAULT_MAX_ORDERS
+from mockserver.model.stores import DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_IDEMPOTENCY_RECORDS
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 ADMIN_TOKEN_ENV = "JAFARSHOP_MOCK_ADMIN_TOKEN"
@@ -127,11 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
             "Orders, idempotency records and SKU mappings live in memory and start from the fixtures file."
         ),
         epilog=(
-            "The partner API is served under /v1 (POST /v1/carts/submit, GET /v1/orders/{id}); "
-            "Swagger UI at /v1/ui/ and the spec at /v1/openapi.json. "
+            f"The partner API is served under {PARTNER_BASE}; "
+            f"Swagger UI at {PARTNER_BASE}/ui/ and the spec at {PARTNER_BASE}/openapi.json. "
             "Demo keys are in the fixtures file (default: demo-key-partner-a, demo-key-partner-b). "
-            "The admin API (lifecycle, SKUs, partners, faults, journal, reset) is under /__admin; "
-            "GET /__admin/health needs no token. "
+            f"The admin API (lifecycle, SKUs, partners, faults, journal, reset) is under {ADMIN_BASE}; "
+            f"GET {ADMIN_BASE}/health needs no token. "
             "On an address other machines can reach (anything but 127.0.0.0/8, ::1 and localhost; 0.0.0.0 too) "
             "the mock refuses to start with the public demo admin token: give --admin-token or "
             f"{ADMIN_TOKEN_ENV} (or --allow-demo-admin-token). Same as `python -m mockserver`."
@@ -159,9 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--admin-token",
         default=None,  # the environment is read in main(), so that the banner can say where the token came from
-        help=f"Bearer token of the admin API under /__admin, at least 8 characters (env {ADMIN_TOKEN_ENV}; default: "
-        f"the fixtures' admin_token, else {DEFAULT_ADMIN_TOKEN}). Required when --host is not a loopback address "
-        "and the token would otherwise be the public demo one (or pass --allow-demo-admin-token)",
+        help=f"Bearer token of the admin API under {ADMIN_BASE}, at least 8 characters (env {ADMIN_TOKEN_ENV}; "
+        f"default: the fixtures' admin_token, else {DEFAULT_ADMIN_TOKEN}). Required when --host is not a loopback "
+        "address and the token would otherwise be the public demo one (or pass --allow-demo-admin-token)",
     )
     parser.add_argument(
         "--allow-demo-admin-token",

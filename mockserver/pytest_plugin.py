@@ -34,7 +34,7 @@ except ModuleNotFoundError:  # imported for JafarShopMock's type in a project th
 from mockserver.admin_client import AdminHTTPError, admin_request
 
 if TYPE_CHECKING:
-    from mockserver.fixtures import Fixtures
+    from mockserver.model.fixtures import Fixtures
 
 UNMAPPED_SKU = "YOUR-SKU-123"  # the guide's own example of a partner SKU; no fixture maps it
 
@@ -171,7 +171,7 @@ def _chosen_fixtures(config: pytest.Config) -> Fixtures | None:
         path = (config.inipath.parent if config.inipath else config.rootpath) / given
     else:
         return None
-    from mockserver.fixtures import FixtureError, load_fixtures
+    from mockserver.model.fixtures import FixtureError, load_fixtures
 
     if not path.is_file():
         raise pytest.UsageError(
@@ -202,7 +202,7 @@ def jafarshop_mock_server(pytestconfig: pytest.Config) -> Iterator[JafarShopMock
     try:
         with _without_dependency_warnings():
             from mockserver import MockState, create_app
-            from mockserver.fixtures import load_fixtures
+            from mockserver.model.fixtures import load_fixtures
             from mockserver.server import background
     except ModuleNotFoundError as exc:  # a kit installed without its dependencies (pip --no-deps, a copied folder)
         missing = (exc.name or "").partition(".")[0]

@@ -27,6 +27,8 @@ from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels, logger
 from granian.server.embed import Server
 
+from mockserver.http.body import declares_body
+
 BACKLOG = 1024
 DRAIN_BYTES = 64 * 1024 * 1024  # an unread body past this closes the connection, as nginx's lingering close does
 DRAIN_SECONDS = 5
@@ -72,7 +74,7 @@ def adapted(app: Any) -> Any:
             return message
 
         async def send_once_body_read(message: Any) -> None:
-            if message["type"] == "http.response.start" and not body_done and _declares_body(scope):
+            if message["type"] == "http.response.start" and not body_done and declares_body(scope["headers"]):
                 drained = 0
                 with contextlib.suppress(TimeoutError):
                     while not body_done and drained <= DRAIN_BYTES:
@@ -82,13 +84,6 @@ def adapted(app: Any) -> Any:
         await app(scope, tracked, send_once_body_read)
 
     return app_for_granian
-
-
-def _declares_body(scope: Any) -> bool:
-    for name, value in scope["headers"]:
-        if (name == b"content-length" and value.strip() not in (b"0", b"")) or name == b"transfer-encoding":
-            return True
-    return False
 
 
 class _BoundServer(Server):

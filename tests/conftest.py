@@ -12,8 +12,45 @@ from connexion import AsyncApp
 from starlette.testclient import TestClient
 
 from mockserver import MockState, create_app
-from mockserver.fixtures import DEFAULT_FIXTURES, Fixtures, load_fixtures
+from mockserver.model.fixtures import DEFAULT_FIXTURES, Fixtures, load_fixtures
 from tests.helpers import FakeClock, LiveServer, load_cart, serve
+
+# Under pytest-xdist (`make test`: `-n auto --dist loadgroup`) tests go to the workers one by one, in collection order.
+LONG_MARKS = ("slow", "wheel")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that share a module-scoped fixture (a wheel build, the certification runs) form one xdist group, so that
+    one worker builds it once. On a worker, what takes longest goes first, so that no worker is left alone with it at
+    the end: the slow tier (groups before single tests), then property tests and groups, then the rest."""
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        shared = sorted(
+            name
+            for name, definitions in item._fixtureinfo.name2fixturedefs.items()
+            if definitions[-1].scope in ("module", "package", "class")
+        )
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{shared[0]}"))
+    if not hasattr(config, "workerinput"):
+        return  # a serial run keeps the files' order
+    long = {unit_of(item) for item in items if any(item.get_closest_marker(mark) for mark in LONG_MARKS)}
+    longer = {unit_of(item) for item in items if is_property_test(item) or item.get_closest_marker("xdist_group")}
+    items.sort(key=lambda item: (unit_of(item) not in long, unit_of(item) not in longer,
+                                 not item.get_closest_marker("xdist_group")))  # fmt: skip
+
+
+def is_property_test(item: pytest.Item) -> bool:
+    """A hypothesis test (hundreds of examples): longer than a plain test, so it starts before them."""
+    return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
+
+
+def unit_of(item: pytest.Item) -> str:
+    """What a worker takes at once: the xdist group of `item`, or the test alone."""
+    mark = item.get_closest_marker("xdist_group")
+    return str(mark.args[0]) if mark else item.nodeid
 
 
 @pytest.fixture(scope="session")

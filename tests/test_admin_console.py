@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver.console import console_files
-from mockserver.domain import TRANSITIONS, Status
+from mockserver.model.domain import TRANSITIONS, Status
 from tests.helpers import ADMIN, KEY_A, KEY_B, SUBMIT, auth, new_order, spawn_mock
 
 # --- the page's files ----------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from certify.report import FAILED, INCOMPLETE, outcome
 from certify.rules import FAIL, NOT_EXERCISED, PASS, Verdict, grade
 from certify.rules import RULES as CERTIFY_RULES
 from contract_tests.coverage import RULES as COVERAGE_RULES
-from mockserver.certification import CONDITION_TABLE, CONDITIONS, DEFAULT_SCENARIO, Condition, Imposed, decide
+from mockserver.model.certification import CONDITION_TABLE, CONDITIONS, DEFAULT_SCENARIO, Condition, Imposed, decide
 from tests.helpers import ROOT
 
 # --- the graders, on hand-made records -------------------------------------------------------------------------------

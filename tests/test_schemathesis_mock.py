@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from mockserver import MockState
-from mockserver.state import SubmitOutcome
+from mockserver.model.state import SubmitOutcome
 from tests.helpers import KEY_A, ROOT, LiveServer
 
 pytestmark = pytest.mark.live

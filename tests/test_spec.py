@@ -11,6 +11,10 @@ from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from jsonschema import Draft4Validator
 from openapi_spec_validator import validate
 
+from mockserver.http.limits import MAX_BODY_BYTES, MAX_HEADER_BYTES
+from mockserver.http.schema_check import idempotency_key_rule
+from mockserver.http.spec import PARTNER_SPEC
+from mockserver.model.domain import BadRequest, OrderNotFound, PayloadTooLarge, UnsupportedMediaType
 from tests.helpers import ROOT
 
 SPEC_PATH = ROOT / "openapi" / "partner-api.yaml"
@@ -85,30 +89,34 @@ def test_guide_examples_are_in_the_spec() -> None:
     assert examples["mixedCart"]["value"]["items"][1]["sku"] == "YOUR-SKU-123"
 
 
-@pytest.mark.parametrize(
-    "topic",
-    [
-        "required strings",
-        "optional fields",
-        "unknown fields",
-        "payment_status",
-        "totals",
-        "Idempotency-Key",
-        "content type",
-        "body size",
-        "order ids",
-        "error envelope",
-        "rejection and tracking",
-        "status transitions",
-    ],
-)
-def test_every_gap_in_the_guide_has_a_written_decision(topic: str) -> None:
-    decisions = {item["topic"]: item["decision"] for item in SPEC["x-contract-decisions"]}
-    assert len(decisions[topic]) > 20
+# Each gap of the guide and what its written decision must say: where the mock enforces a number or a status, the
+# phrase is built from the code that enforces it, so that the decision and the mock cannot drift apart.
+DECISION_STATES = [
+    ("required strings", "non-empty (minLength 1)"),
+    ("optional fields", "may be absent or null"),
+    ("unknown fields", "accepted and ignored"),
+    ("payment_status", "stored and echoed back unchanged"),
+    ("totals", "cart_total is totals.total as submitted"),
+    ("Idempotency-Key", f"1 to {idempotency_key_rule(PARTNER_SPEC)[0]} printable ASCII characters"),
+    ("Idempotency-Key", "an empty header counts as absent"),
+    ("content type", f"not application/json (parameters such as charset allowed) is {UnsupportedMediaType.status}"),
+    ("body size", f"({MAX_BODY_BYTES:,} bytes) is {PayloadTooLarge.status}"),
+    ("order ids", f"reads as an unknown order ({OrderNotFound.status})"),
+    ("error envelope", '{"error", "details"?} with a non-empty error string'),
+    ("rejection and tracking", "rejection_reason (a string) is present on REJECTED orders"),
+    ("status transitions", "are terminal"),
+    ("request headers", f"over {MAX_HEADER_BYTES // 1024} KiB in all are {BadRequest.status}"),
+]
+
+
+@pytest.mark.parametrize(("topic", "says"), DECISION_STATES, ids=[f"{t}: {s[:30]}" for t, s in DECISION_STATES])
+def test_every_gap_in_the_guide_has_a_decision_that_states_the_mocks_rule(topic: str, says: str) -> None:
+    decisions = {item["topic"]: " ".join(item["decision"].split()) for item in SPEC["x-contract-decisions"]}
+    assert says in decisions[topic]
 
 
 def test_transitions_in_the_spec_match_the_mocks_rules() -> None:
-    from mockserver.domain import TRANSITIONS, Status
+    from mockserver.model.domain import TRANSITIONS, Status
 
     documented = RESOLVED["components"]["schemas"]["OrderStatus"]["x-transitions"]
     assert set(documented) == {status.value for status in Status}

@@ -9,7 +9,7 @@ from importlib import resources
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.routes import ADMIN_BASE
+from mockserver.http.spec import ADMIN_BASE
 
 CONSOLE_PATH = f"{ADMIN_BASE}/console/"
 _TYPES = {

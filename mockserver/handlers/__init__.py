@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mockserver.handlers import carts, orders
-from mockserver.state import MockState
+from mockserver.model.state import MockState
 
 
 def operation_handlers(state: MockState) -> dict[str, Callable[..., Any]]:

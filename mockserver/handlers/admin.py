@@ -12,11 +12,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from mockserver.auto_advance import Step, check_steps
-from mockserver.certification import start_run
-from mockserver.domain import Status, Tracking
 from mockserver.handlers.order_actions import TRANSITION_OPERATIONS, with_actions
-from mockserver.state import MockState
+from mockserver.model.auto_advance import Step, check_steps
+from mockserver.model.certification import start_run
+from mockserver.model.domain import Status, Tracking
+from mockserver.model.state import MockState
 
 Handler = Callable[..., Any]
 DISTRIBUTION = "jafarshop-contract-kit"

@@ -8,16 +8,15 @@ from typing import Any
 from connexion import request
 from starlette.responses import Response
 
-from mockserver.state import MockState
+from mockserver.model.domain import idempotency_key
+from mockserver.model.state import MockState
 
 
 def submit_cart(state: MockState) -> Callable[..., Awaitable[Any]]:
     """Build the submitCart handler over `state`."""
 
     async def submitCart(body: dict[str, Any], user: str) -> Any:
-        # An empty Idempotency-Key counts as absent (spec: x-contract-decisions).
-        key = request.headers.get("Idempotency-Key") or None
-        outcome = state.submit_cart(user, body, key)
+        outcome = state.submit_cart(user, body, idempotency_key(request.headers.get("Idempotency-Key")))
         if outcome.body is None:
             # `NoContent, 204` would still send a Content-Type; a bare Response sends none.
             return Response(status_code=204)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from mockserver.domain import TRANSITIONS, Status
-from mockserver.routes import ADMIN_BASE, routes
-from mockserver.spec import ADMIN_SPEC, load_spec
+from mockserver.http.routes import routes
+from mockserver.http.spec import ADMIN_BASE, ADMIN_SPEC, load_spec
+from mockserver.model.domain import TRANSITIONS, Status
 
 # The admin operation that moves an order to each status (handlers/admin.py registers them from this table).
 TRANSITION_OPERATIONS: dict[Status, str] = {

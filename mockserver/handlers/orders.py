@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mockserver.state import MockState
+from mockserver.model.state import MockState
 
 
 def get_order(state: MockState) -> Callable[..., Awaitable[Any]]:

@@ -8,15 +8,16 @@ transport, times, identifiers and body size): the suite must pass them. Serve on
 from __future__ import annotations
 
 from tests.broken_targets.alternatives import ALTERNATIVES as MOCK_ALTERNATIVES
+from tests.broken_targets.alternatives import EVERY_ALTERNATIVE
 from tests.broken_targets.data_alternatives import DATA_ALTERNATIVES
 from tests.broken_targets.data_defects import DATA_DEFECTS
 from tests.broken_targets.rewriting_defects import REWRITING_DEFECTS
 from tests.broken_targets.state_defects import STATE_DEFECTS
 from tests.broken_targets.targets import Alternative, Defect
 
-__all__ = ["ALTERNATIVES", "BY_NAME", "BY_NAME_ALTERNATIVE", "DEFECTS", "Alternative", "Defect"]
+__all__ = ["ALTERNATIVES", "BY_NAME", "BY_NAME_ALTERNATIVE", "DEFECTS", "EVERY_ALTERNATIVE", "Alternative", "Defect"]
 
 DEFECTS = [*STATE_DEFECTS, *REWRITING_DEFECTS, *DATA_DEFECTS]
 ALTERNATIVES = [*MOCK_ALTERNATIVES, *DATA_ALTERNATIVES]
 BY_NAME = {defect.name: defect for defect in DEFECTS}
-BY_NAME_ALTERNATIVE = {alternative.name: alternative for alternative in ALTERNATIVES}
+BY_NAME_ALTERNATIVE = {alternative.name: alternative for alternative in [*ALTERNATIVES, EVERY_ALTERNATIVE]}

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from starlette.types import ASGIApp
 
 from mockserver.server import run
-from tests.broken_targets import ALTERNATIVES, BY_NAME, BY_NAME_ALTERNATIVE, DEFECTS
+from tests.broken_targets import BY_NAME, BY_NAME_ALTERNATIVE, DEFECTS
 
 
 def main(argv: list[str]) -> int:
@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
             "usage: python -m tests.broken_targets NAME [PORT]\n"
             + "\n".join(f"  {d.name}: {d.breaks}" for d in DEFECTS)
             + "\nalternative but correct:\n"
-            + "\n".join(f"  {a.name}: {a.decides}" for a in ALTERNATIVES)
+            + "\n".join(f"  {a.name}: {a.decides}" for a in BY_NAME_ALTERNATIVE.values())
         )
         return 2
     run(targets[argv[0]](), socket.create_server(("127.0.0.1", int(argv[1]) if len(argv) > 1 else 8080)))

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import MockState, create_app
-from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
+from mockserver.model.fixtures import DEFAULT_FIXTURES, load_fixtures
 from tests.broken_targets.asgi import (
     JSON_HEADERS,
     RewriteResponses,
@@ -28,6 +28,8 @@ from tests.broken_targets.asgi import (
     replay,
 )
 from tests.broken_targets.targets import Alternative
+
+SIXTEEN_MIB = 16 * 1024 * 1024
 
 
 def _upper_case_ids(_scope: Scope, status: int, body: Any) -> tuple[int, Any]:
@@ -82,8 +84,8 @@ class FormatErrorsAre400:
     """Answers 400 ("check request format") where the mock answers 404 or 422: an order id that is not a UUID, and
     JSON that is not an object. Authentication still comes first."""
 
-    def __init__(self, state: MockState) -> None:
-        self.state, self.app = state, create_app(state)
+    def __init__(self, state: MockState, app: ASGIApp | None = None) -> None:
+        self.state, self.app = state, app if app is not None else create_app(state)
 
     def _authenticated(self, scope: Scope) -> bool:
         scheme, _, key = (header(scope, b"authorization") or "").partition(" ")
@@ -222,6 +224,7 @@ ALTERNATIVES = [
         "upper-case-order-ids",
         "order ids answered in upper case (UUIDs are case-insensitive)",
         mock_with_responses(_upper_case_ids),
+        ("test_orders", "test_idempotency", "test_lifecycle", "test_auth", "test_spec_conformance"),
     ),
     Alternative(
         "richer-answers",
@@ -232,9 +235,13 @@ ALTERNATIVES = [
         "omits-null-fields",
         "optional fields that are null are left out of answers",
         mock_with_responses(_omit_null_fields),
+        ("test_orders", "test_idempotency", "test_lifecycle", "test_spec_conformance"),
     ),
     Alternative(
-        "16-mib-body-limit", "bodies up to 16 MiB are read", lambda: create_app(max_body_bytes=16 * 1024 * 1024)
+        "16-mib-body-limit",
+        "bodies up to 16 MiB are read",
+        lambda: create_app(max_body_bytes=SIXTEEN_MIB),
+        ("test_oversized_body", "test_hostile_body"),
     ),
     Alternative(
         "format-errors-are-400",
@@ -242,25 +249,50 @@ ALTERNATIVES = [
         lambda: RewriteResponses(
             FormatErrorsAre400(MockState(load_fixtures(DEFAULT_FIXTURES))), _unsupported_media_type_is_400
         ),
+        ("not_a_uuid", "not_an_object", "another_media_type", "test_security", "test_errors", "test_spec_conformance"),
     ),
     Alternative(
         "refuses-unknown-fields",
         "a cart with a field the guide does not list is 422 (the mock ignores it)",
         lambda: RefusesUnknownFields(MockState(load_fixtures(DEFAULT_FIXTURES))),
+        ("test_validation", "test_orders", "test_security", "test_spec_conformance"),
     ),
     Alternative(
         "records-refused-submissions",
         "a submission refused by validation keeps its Idempotency-Key (its refusal is replayed; other payloads 409)",
         lambda: RecordsRejectedSubmissions(create_app()),
+        ("test_idempotency", "test_validation", "test_security", "test_spec_conformance"),
     ),
     Alternative(
         "404-for-unsupported-methods",
         "an undocumented method is 404 (no Allow header), as routers without method matching answer",
         lambda: RewriteResponses(create_app(), _not_found_for_unsupported_methods, frozenset({b"allow"})),
+        ("test_errors", "test_spec_conformance"),
     ),
     Alternative(
         "any-idempotency-key",
         "an Idempotency-Key of any length and characters is taken",
         lambda: AnyIdempotencyKey(create_app()),
+        ("test_idempotency", "test_spec_conformance"),
     ),
 ]
+
+
+def _every_alternative() -> ASGIApp:
+    """Every alternative above at once, over one mock: the choices are independent, so their sum is correct too."""
+    state = MockState(load_fixtures(DEFAULT_FIXTURES))
+    app: ASGIApp = create_app(state, max_body_bytes=SIXTEEN_MIB)
+    app = RefusesUnknownFields(state, app)
+    app = RewriteResponses(FormatErrorsAre400(state, app), _unsupported_media_type_is_400)
+    app = RecordsRejectedSubmissions(AnyIdempotencyKey(app))
+    rewrites = (_not_found_for_unsupported_methods, _richer_answers, _omit_null_fields, _upper_case_ids)
+
+    def every_rewrite(scope: Scope, status: int, body: Any) -> tuple[int, Any]:
+        for rewrite in rewrites:
+            status, body = rewrite(scope, status, body)
+        return status, body
+
+    return RewriteResponses(app, every_rewrite, frozenset({b"www-authenticate", b"allow"}))
+
+
+EVERY_ALTERNATIVE = Alternative("every-alternative", "every alternative above at once", _every_alternative, touches=())

@@ -13,8 +13,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import MockState, create_app
-from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
-from mockserver.stores import IdempotencyRecord, IdempotencyStore
+from mockserver.model.fixtures import DEFAULT_FIXTURES, load_fixtures
+from mockserver.model.stores import IdempotencyRecord, IdempotencyStore
 from tests.broken_targets.asgi import JsonRewrite, is_order_read, is_partner_api, mock_with_responses
 from tests.broken_targets.targets import Alternative
 

@@ -14,10 +14,10 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import MockState, create_app
-from mockserver.domain import Order
-from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
-from mockserver.state import SubmitOutcome
-from mockserver.stores import IdempotencyRecord, IdempotencyStore, OrderStore
+from mockserver.model.domain import Order
+from mockserver.model.fixtures import DEFAULT_FIXTURES, load_fixtures
+from mockserver.model.state import SubmitOutcome
+from mockserver.model.stores import IdempotencyRecord, IdempotencyStore, OrderStore
 from tests.broken_targets.asgi import (
     RewriteResponses,
     canonical_json,

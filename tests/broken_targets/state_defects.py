@@ -10,10 +10,10 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from mockserver import MockState, create_app
-from mockserver.domain import AccessDenied, IdempotencyConflict, Order, OrderNotFound
-from mockserver.fixtures import DEFAULT_FIXTURES, load_fixtures
-from mockserver.state import SubmitOutcome
-from mockserver.stores import IdempotencyRecord, IdempotencyStore, OrderStore
+from mockserver.model.domain import AccessDenied, IdempotencyConflict, Order, OrderNotFound
+from mockserver.model.fixtures import DEFAULT_FIXTURES, load_fixtures
+from mockserver.model.state import SubmitOutcome
+from mockserver.model.stores import IdempotencyRecord, IdempotencyStore, OrderStore
 from tests.broken_targets.targets import Defect
 
 

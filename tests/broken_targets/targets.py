@@ -27,3 +27,6 @@ class Alternative:
     name: str
     decides: str
     build: Callable[[], ASGIApp]
+    # The contract tests whose requests meet the choice (names or parts of names; empty: every test). The others
+    # cannot tell it from the mock, and the run of every alternative at once (EVERY_ALTERNATIVE) runs them all.
+    touches: tuple[str, ...] = ()

@@ -1,0 +1,71 @@
+"""The request journal: the last partner requests (time, partner, operation, status, Idempotency-Key, the errors the
+client was told, the fault that shaped the answer, the request and answer bodies). Never an API key: the key is
+resolved to its partner, and a body that quotes it has it blanked out. layers/journal.py records them."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mockserver.model.domain import format_timestamp
+
+
+@dataclass
+class JournalEntry:
+    time: datetime
+    method: str
+    path: str
+    status: int
+    operation: str | None
+    partner_id: str | None
+    idempotency_key: str | None
+    errors: Any = None
+    fault: str | None = None
+    request_body: str | None = None
+    response_body: str | None = None
+    seq: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "time": format_timestamp(self.time)}
+
+
+@dataclass
+class Journal:
+    """The last `size` partner requests, newest last. Holds no API key: only the partner id the key resolved to."""
+
+    size: int = 1000
+    entries: deque[JournalEntry] = field(init=False)
+    _recorded: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self.entries = deque(maxlen=max(self.size, 0))
+
+    @property
+    def enabled(self) -> bool:
+        return self.size > 0
+
+    def record(self, entry: JournalEntry) -> None:
+        self._recorded += 1
+        entry.seq = self._recorded  # numbers survive the bound, so a reader can tell new entries from old
+        self.entries.append(entry)
+
+    def query(
+        self, partner_id: str | None = None, limit: int = 100, operation: str | None = None, status: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Newest first, optionally one partner's, one operation's, one status's."""
+        found = []
+        for entry in reversed(self.entries):
+            if (
+                (partner_id is None or entry.partner_id == partner_id)
+                and (operation is None or entry.operation == operation)
+                and (status is None or entry.status == status)
+            ):
+                found.append(entry.as_json())
+                if len(found) >= limit:
+                    break
+        return found
+
+    def clear(self) -> None:
+        self.entries.clear()
