@@ -101,16 +101,21 @@ class OrderIdsWithoutDashes:
 
 
 DATA_ALTERNATIVES = [
-    Alternative("no-keep-alive", "every answer closes its connection", lambda: NoKeepAlive(create_app())),
-    Alternative("slow-answers", "every partner request is answered 15 ms late", lambda: SlowAnswers(create_app())),
+    Alternative("no-keep-alive", "every answer closes its connection", lambda: NoKeepAlive(create_app()),
+                ("test_idempotency", "test_orders")),
+    Alternative("slow-answers", "every partner request is answered 15 ms late", lambda: SlowAnswers(create_app()),
+                ("test_idempotency", "test_errors")),
     Alternative("times-with-an-offset", "times written 2026-12-05T08:00:00.123+00:00 (RFC 3339 UTC, milliseconds)",
-                mock_with_responses(_times_written(_offset_form))),
+                mock_with_responses(_times_written(_offset_form)), ("test_orders", "test_lifecycle", "test_spec")),
     Alternative("times-lower-case-nanoseconds", "times written 2026-12-05t08:00:00.123456000z (RFC 3339 allows both)",
-                mock_with_responses(_times_written(_lower_case_nanoseconds))),
+                mock_with_responses(_times_written(_lower_case_nanoseconds)),
+                ("test_orders", "test_lifecycle", "test_spec")),
     Alternative("case-insensitive-keys", "Idempotency-Keys are matched without regard to case",
-                lambda: create_app(MockState(load_fixtures(DEFAULT_FIXTURES), idempotency=CaseInsensitiveKeys))),
+                lambda: create_app(MockState(load_fixtures(DEFAULT_FIXTURES), idempotency=CaseInsensitiveKeys)),
+                ("test_idempotency", "test_identifiers")),
     Alternative("100-kib-body-limit", "bodies over 100 KiB are 413 (Express's default; what a target must accept)",
-                lambda: create_app(max_body_bytes=100 * 1024)),
+                lambda: create_app(max_body_bytes=100 * 1024),
+                ("test_orders", "test_idempotency", "test_validation", "test_errors")),
     Alternative("order-ids-without-dashes", "an order id without its dashes reads that order, for its partner only",
-                lambda: OrderIdsWithoutDashes(create_app())),
+                lambda: OrderIdsWithoutDashes(create_app()), ("test_identifiers", "test_auth")),
 ]  # fmt: skip
