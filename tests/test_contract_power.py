@@ -31,11 +31,12 @@ BACKOFF_TEST = "test_retry_at_the_end_of_the_guides_backoff_replays_the_same_ord
 FUZZ_TESTS = ("test_api_conforms_to_the_spec", "TestStatefulWorkflow")
 
 
-def only_tests(names: tuple[str, ...] = (), *, without_fuzz: bool = False) -> list[str]:
+def only_tests(names: tuple[str, ...] = (), *, keep: tuple[str, ...] = (), without_fuzz: bool = False) -> list[str]:
     """pytest arguments that select the contract tests whose names contain any of `names` (every test when none),
-    less the 7 s backoff test unless it is named (it runs against the mock and against the defect that breaks it),
-    and with `without_fuzz` less the schemathesis tests unless they are named."""
-    left_out = [test for test in (BACKOFF_TEST, *FUZZ_TESTS[: 2 if without_fuzz else 0]) if not _named(test, names)]
+    less the 7 s backoff test unless it is named or kept (it runs against the mock and against the defect that
+    breaks it), and with `without_fuzz` less the schemathesis tests unless they are named or kept."""
+    slow = (BACKOFF_TEST, *FUZZ_TESTS[: 2 if without_fuzz else 0])
+    left_out = [test for test in slow if not _named(test, (*names, *keep))]
     chosen = f"({' or '.join(names)})" if names else ""
     excluded = " and ".join(f"not {test}" for test in left_out)
     expression = " and ".join(part for part in (chosen, excluded) if part)
@@ -84,7 +85,7 @@ def test_contract_suite_catches_broken_target(defect: Defect, tmp_path: Path) ->
     """The whole suite already passes against the mock (above): a defect runs the tests that must catch it, unless it
     is `only`, which must also leave every other hand-written test passing and so runs them all (the backoff test and
     the schemathesis fuzz only if named)."""
-    selection = only_tests(without_fuzz=True) if defect.only else only_tests(defect.caught_by)
+    selection = only_tests(keep=defect.caught_by, without_fuzz=True) if defect.only else only_tests(defect.caught_by)
     with serve(defect.build()) as url:
         code, failed, output = run_contract(url, tmp_path, "--examples", QUICK_EXAMPLES, "--", SEED, *selection)
     assert code == 1, f"{defect.name} ({defect.breaks}) was not caught:\n{output[-3000:]}"
