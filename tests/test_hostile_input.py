@@ -96,6 +96,9 @@ HOSTILE: dict[str, tuple[str, str, dict[str, str] | None, bytes | None, int]] = 
 }
 
 
+RESET = 0  # the connection was reset before an answer could be read
+
+
 def _send(url: str, method: str, path: str, headers: dict[str, str] | None, body: bytes | None) -> tuple[int, bytes]:
     parts = urlsplit(url)
     merged = {"Authorization": f"Bearer {KEY_A}", "Content-Type": JSON, **(headers or {})}
@@ -108,8 +111,14 @@ def _send(url: str, method: str, path: str, headers: dict[str, str] | None, body
             connection.putheader(name, value.encode("utf-8"))
         if body is not None:
             connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
-        response = connection.getresponse()
+        try:
+            connection.endheaders(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered (and closed) before it read everything we sent: its answer may still be here
+        try:
+            response = connection.getresponse()
+        except (ConnectionResetError, http.client.RemoteDisconnected):
+            return RESET, b""
         return response.status, response.read()
     finally:
         connection.close()
@@ -119,6 +128,13 @@ def _send(url: str, method: str, path: str, headers: dict[str, str] | None, body
 def test_hostile_input_gets_its_documented_status_and_the_envelope(server: LiveServer, name: str) -> None:
     method, path, headers, body, expected = HOSTILE[name]
     status, answer = _send(server.url, method, path, headers, body)
+    if status == RESET and expected == 431:
+        # granian refuses headers past its limit with a 431 and closes at once; while the client is still sending,
+        # the client's kernel may discard that answer on the reset (a race on a loaded machine, seen in CI). The
+        # refusal is what matters: no order, and the next request is served.
+        assert len(server.state.orders) == 0
+        assert _send(server.url, "POST", SUBMIT, None, CART)[0] == 200
+        return
     assert status == expected, answer[:300]
     if status == 200:  # within every limit: an order, and nothing else to check here
         assert len(server.state.orders) == 1
