@@ -42,6 +42,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                                  not item.get_closest_marker("xdist_group")))  # fmt: skip
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once pytest-xdist has named each grouped test after its group: stop at once if `--dist loadgroup` does not
+    group. Each worker would then build every module fixture (the certification runs, the wheel) again, slowly and in
+    parallel: pytest 9.2 with pytest-xdist 3.8 did that silently."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    lost = [item.nodeid for item in session.items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if lost:
+        raise pytest.UsageError(
+            f"pytest-xdist's --dist loadgroup did not group {lost[0]} (and {len(lost) - 1} more): pytest "
+            f"{pytest.__version__} with this pytest-xdist ignores its groups; install the versions pyproject.toml pins"
+        )
+
+
 def is_property_test(item: pytest.Item) -> bool:
     """A hypothesis test (hundreds of examples): longer than a plain test, so it starts before them."""
     return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
