@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
@@ -84,7 +85,7 @@ class CertificationLayer:
                 )
                 if outcome != Imposed.NORMAL:
                     note_fault(scope, f"certification: {condition} (order {slot}, attempt {attempt})")
-        answer = _Answer(send)
+        answer = _Answer(send, cert.elapsed)
         try:
             if (status := outcome.envelope_status) is not None:
                 await answer.envelope(status, f"imposed by the certification scenario: {entry.get('condition')}")
@@ -120,7 +121,9 @@ class CertificationLayer:
         return replaying(read.messages, receive)
 
     def _finish(self, cert: Certification, entry: Entry, answer: _Answer) -> None:
-        entry["t_answer"] = cert.elapsed()
+        # When the answer's last byte left the mock: its clock read before that send, not after it returned (a busy
+        # event loop returns late, and the client's wait, which starts when it reads the answer, looked too short).
+        entry["t_answer"] = answer.answered_at if answer.answered_at is not None else cert.elapsed()
         entry["status"] = answer.status
         entry["answered"] = answer.complete
         body = answer.json()
@@ -135,8 +138,10 @@ class CertificationLayer:
 class _Answer:
     """The answer on its way to the client: passed through, or held back to be dropped or sent late."""
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, clock: Callable[[], float]) -> None:
         self._send = send
+        self._clock = clock
+        self.answered_at: float | None = None  # the clock just before the answer's last message was sent
         self.status = 0
         self.complete = False
         self._held: list[Message] = []
@@ -144,8 +149,11 @@ class _Answer:
 
     async def send(self, message: Message) -> None:
         self._observe(message)
+        last = message["type"] == "http.response.body" and not message.get("more_body", False)
+        if last:
+            self.answered_at = self._clock()
         await self._send(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
+        if last:
             self.complete = True
 
     async def capture(self, message: Message) -> None:
@@ -173,6 +181,7 @@ class _Answer:
     async def drop(self) -> None:
         """Start the held answer and stop half-way, as a crashed upstream would."""
         body = bytes(self._body)
+        self.answered_at = self._clock()
         await drop_connection(
             self._send, status=self.status, declared=max(len(body), 2), partial=body[: len(body) // 2]
         )
@@ -190,6 +199,7 @@ class _Answer:
                 gave_up = cert.elapsed()
                 break
         if gave_up is None:
+            self.answered_at = self._clock()
             for message in self._held:
                 await self._send(message)
             self.complete = True

@@ -106,7 +106,7 @@ class Entry(TypedDict, total=False):
 
     seq: Required[int]  # in the order requests arrived
     t: Required[float]  # real seconds since the run was armed
-    t_answer: float  # when the answer was complete, dropped, or the client hung up
+    t_answer: float  # when the answer's last byte left the mock (or it was dropped), or the client hung up
     method: Required[str]
     path: Required[str]
     query: str
