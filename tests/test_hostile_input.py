@@ -5,6 +5,7 @@ alone. `pytest tests/test_hostile_input.py -v` lists every hostile input tried w
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import threading
@@ -111,10 +112,9 @@ def _send(url: str, method: str, path: str, headers: dict[str, str] | None, body
             connection.putheader(name, value.encode("utf-8"))
         if body is not None:
             connection.putheader("Content-Length", str(len(body)))
-        try:
+        # The server may answer (and close) before it has read everything we send: its answer may still be here.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             connection.endheaders(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered (and closed) before it read everything we sent: its answer may still be here
         try:
             response = connection.getresponse()
         except (ConnectionResetError, http.client.RemoteDisconnected):
