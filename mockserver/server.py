@@ -117,12 +117,17 @@ class _BoundServer(Server):
         self._shd = SocketHolder(self._sfd, False, self.backlog)  # type: ignore[call-arg,assignment]  # stub is short
 
 
-def _native_threads() -> set[int]:
+def native_threads() -> set[int]:
     """This process's OS threads (Linux); empty where /proc is not there."""
     try:
         return {int(tid) for tid in os.listdir("/proc/self/task")}
     except OSError:
         return set()
+
+
+def threads_started_since(before: set[int]) -> set[int]:
+    """The OS threads that did not exist at `before` (a `native_threads()`) and that Python does not run itself."""
+    return native_threads() - before - {thread.native_id for thread in threading.enumerate()}
 
 
 @contextlib.contextmanager
@@ -134,15 +139,12 @@ def _runtime_threads_finished(timeout: float = 2.0) -> Iterator[None]:
     unwind through Rust frames aborts the process ("panic in a function that cannot unwind", exit -6/134) after a
     clean run. Seen at the end of a partner's pytest session that used the fixture (1 run in 7), and possible for
     `jafarshop-mock` stopped by a signal. Threads Python itself runs are not waited for."""
-    before = _native_threads()
+    before = native_threads()
     try:
         yield
     finally:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            python_threads = {thread.native_id for thread in threading.enumerate()}
-            if not (_native_threads() - before - python_threads):
-                break
+        while threads_started_since(before) and time.monotonic() < deadline:
             time.sleep(0.005)
 
 

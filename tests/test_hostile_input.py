@@ -128,10 +128,14 @@ def _send(url: str, method: str, path: str, headers: dict[str, str] | None, body
 def test_hostile_input_gets_its_documented_status_and_the_envelope(server: LiveServer, name: str) -> None:
     method, path, headers, body, expected = HOSTILE[name]
     status, answer = _send(server.url, method, path, headers, body)
+    for _ in range(2):  # a reset can hide the answer (below): ask again to see it
+        if status != RESET or expected != 431:
+            break
+        status, answer = _send(server.url, method, path, headers, body)
     if status == RESET and expected == 431:
         # granian refuses headers past its limit with a 431 and closes at once; while the client is still sending,
-        # the client's kernel may discard that answer on the reset (a race on a loaded machine, seen in CI). The
-        # refusal is what matters: no order, and the next request is served.
+        # the client's kernel may discard that answer on the reset (a race on a loaded machine, seen in CI). Three
+        # resets in a row: the refusal is what can be checked, no order, and the next request is served.
         assert len(server.state.orders) == 0
         assert _send(server.url, "POST", SUBMIT, None, CART)[0] == 200
         return

@@ -97,7 +97,7 @@ class CertificationLayer:
                 if outcome == Imposed.DROP:
                     await answer.drop()
                 elif outcome == Imposed.SLOW:
-                    entry["gave_up_at"] = await answer.slowly(receive, cert.slow_seconds / cert.time_scale, cert)
+                    entry["gave_up_at"] = await answer.slowly(receive, cert.slow_seconds / cert.time_scale)
         finally:
             self._finish(cert, entry, answer)
 
@@ -186,7 +186,7 @@ class _Answer:
             self._send, status=self.status, declared=max(len(body), 2), partial=body[: len(body) // 2]
         )
 
-    async def slowly(self, receive: Receive, delay: float, cert: Certification) -> float | None:
+    async def slowly(self, receive: Receive, delay: float) -> float | None:
         """Send the held answer after `delay` seconds; the time the client hung up, if it did before that."""
         gave_up: float | None = None
         deadline = time.monotonic() + delay
@@ -196,7 +196,7 @@ class _Answer:
             except TimeoutError:
                 break
             if message["type"] == "http.disconnect":
-                gave_up = cert.elapsed()
+                gave_up = self._clock()
                 break
         if gave_up is None:
             self.answered_at = self._clock()
