@@ -105,13 +105,17 @@ class ApiClient:
             headers["Idempotency-Key"] = key
         # Raw UTF-8, as JavaScript and most partner stacks send it (not escaped as ASCII).
         body = content if content is not None else json.dumps(cart, ensure_ascii=False).encode("utf-8")
-        return self._send("POST", "/carts/submit", headers, body)
+        return self._send(
+            "POST", "/carts/submit", headers, body, partner_order_id_of(cart if content is None else body)
+        )
 
     def get_order(self, order_id: str, *, api_key: Any = DEFAULT, authorization: str | None = None) -> httpx.Response:
         """GET /orders/{id}."""
         return self._send("GET", f"/orders/{order_id}", self._auth(api_key, authorization), None)
 
-    def _send(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> httpx.Response:
+    def _send(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None, partner_order_id: str = ""
+    ) -> httpx.Response:
         url = f"{self.target.base_url}{path}"
         exchange = Exchange(method, url, headers, body)
 
@@ -120,7 +124,9 @@ class ApiClient:
             return self.http.request(method, url, headers=headers, content=body)
 
         # The ledger counts it (and holds a submit to the order cap) before the checks below judge the answer.
-        response = self.ledger.exchange(method, send)
+        key = headers.get("Idempotency-Key")
+        keyed = (headers.get("Authorization", ""), key) if key else None
+        response = self.ledger.exchange(method, send, partner_order_id=partner_order_id, keyed=keyed)
         exchange.status = response.status_code
         exchange.response = response.text[:500]
         check_nothing_leaks(response, self.target)
@@ -135,6 +141,17 @@ class ApiClient:
             lines.append(exchange.curl(self.target.secrets))
             lines.append(f"  -> {exchange.status}: {hide_secrets(exchange.response[:300], self.target.secrets)}")
         return "\n".join(lines)
+
+
+def partner_order_id_of(cart: Any) -> str:
+    """The partner_order_id of a cart (or of its JSON text), "" when it has none: for the list of orders created."""
+    if isinstance(cart, bytes):
+        try:
+            cart = json.loads(cart)
+        except (ValueError, RecursionError):
+            return ""
+    value = cart.get("partner_order_id") if isinstance(cart, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +14,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from contract_tests import coverage, strategies
+from contract_tests import checks, coverage, strategies
+from contract_tests.budget import Need, plan, smallest_cap
 from contract_tests.client import ApiClient
+from contract_tests.exit_codes import PYTEST_COVERAGE_INCOMPLETE, PYTEST_OUT_OF_TIME, PYTEST_TARGET_STOPPED
 from contract_tests.ledger import OrderLedger
 from contract_tests.strategies import SampleCart
 from contract_tests.target import (
@@ -33,12 +36,13 @@ TARGET_KEY = pytest.StashKey[Target]()
 SILENCE_KEY = pytest.StashKey["Silence"]()
 COVERAGE_KEY = pytest.StashKey[dict[str, Any]]()
 OUTCOMES = coverage.Outcomes()  # one pytest session per process: the run's test outcomes
-EXIT_COVERAGE_INCOMPLETE = 6
 # A target that stops answering ends the run (exit 3) after this many tests in a row failed for that alone.
 UNANSWERED_TESTS_TO_STOP = 3
 LEDGER_KEY = pytest.StashKey[OrderLedger]()
 PREFLIGHT_KEY = pytest.StashKey[dict[str, Any]]()  # what jafarshop-contract's pre-flight did, or {} without one
 REQUIRED_KEY = pytest.StashKey[str | None]()  # what --require-full-coverage asks for: None, "partner" or "all"
+CLOCK_KEY = pytest.StashKey["Clock"]()
+PLAN_OPTION = "jafarshop_plan"
 NEEDS_OTHER = (
     "needs a second partner: set JAFARSHOP_OTHER_API_KEY (or --jafarshop-other-api-key) to a key of another partner"
 )
@@ -60,6 +64,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="what jafarshop-contract's pre-flight did, as JSON {orders, requests, statuses}: its orders count "
         "against the cap and in the summary, its answers in the coverage",
+    )
+    group.addoption(
+        "--jafarshop-plan",
+        default=None,
+        metavar="PATH",
+        help="write the order plan (the smallest cap that lets every collected test run) to PATH as JSON; "
+        "jafarshop-contract runs it with --collect-only before the pre-flight",
     )
     group.addoption(
         "--jafarshop-require-full-coverage",
@@ -91,7 +102,7 @@ def pytest_configure(config: pytest.Config) -> None:
     bind_target(target)  # for test_spec_conformance's schemas, built when it imports (it says why)
     raw_preflight = config.getoption("jafarshop_preflight")
     preflight = json.loads(raw_preflight) if raw_preflight else {}
-    ledger = OrderLedger.for_run(target.max_orders, preflight.get("orders", 0), getattr(config, "workerinput", None))
+    ledger = OrderLedger(target.max_orders, preflight.get("created", []), preflight.get("orders", 0))
     if getattr(config, "workerinput", None) is None:  # counted once, on the controller
         ledger.add_preflight(preflight.get("requests", 0), preflight.get("statuses", []))
     config.stash[LEDGER_KEY] = ledger
@@ -109,6 +120,24 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("contract")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Each order is counted against the test that made it; the run stops once past its time budget."""
+    config = item.config
+    ledger = config.stash.get(LEDGER_KEY, None)
+    if ledger is not None:
+        ledger.current_test = item.nodeid
+    clock = config.stash.setdefault(CLOCK_KEY, Clock())
+    target = config.stash.get(TARGET_KEY, None)
+    if target is not None and clock.elapsed() > target.time_budget and not clock.out_of_time:
+        clock.out_of_time = True
+        item.session.shouldstop = (
+            f"the run went past its time budget (JAFARSHOP_TIME_BUDGET={target.time_budget:g} s) after "
+            f"{clock.elapsed():.0f} s"
+        )
+    yield
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Every test's outcome, for the coverage of the guide's rules (on the controller, workers' reports too)."""
     if report.when == "call" or (report.skipped and report.when == "setup"):
@@ -124,7 +153,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if silence is not None and silence.stopped:
         # An outage is no verdict on the contract (jafarshop-contract reports "target unreachable"); a target that
         # took a request and died on it is a defect.
-        session.exitstatus = 1 if silence.crashed_in else 3
+        session.exitstatus = 1 if silence.crashed_in else PYTEST_TARGET_STOPPED
+    clock = config.stash.get(CLOCK_KEY, None)
+    if clock is not None and clock.out_of_time and session.exitstatus == 0:
+        session.exitstatus = PYTEST_OUT_OF_TIME  # tests left unrun: no verdict on them, so no pass
     workeroutput = getattr(config, "workeroutput", None)
     ledger = config.stash.get(LEDGER_KEY, None)
     if workeroutput is not None and ledger is not None:  # a worker: hand its counts to the controller
@@ -133,13 +165,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if ledger is None:
         return
     data = coverage.report(ledger.statuses, OUTCOMES)
+    data["orders"] = orders_report(ledger, config.stash[TARGET_KEY])
     config.stash[COVERAGE_KEY] = data
     base = config.getoption("jafarshop_coverage")
     if base is not None:
         coverage.write(data, base)
+        coverage.write_orders(data["orders"], base.parent / "contract-orders.csv")
     required = config.stash.get(REQUIRED_KEY, None)
     if required and coverage.missing(data, required) and session.exitstatus == 0:
-        session.exitstatus = EXIT_COVERAGE_INCOMPLETE
+        session.exitstatus = PYTEST_COVERAGE_INCOMPLETE
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -153,12 +187,49 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The test of the pre-flight's answers exists only where a pre-flight ran (jafarshop-contract without
-    --skip-preflight): elsewhere there is nothing for it to check, and it is neither a pass nor a skip."""
+    --skip-preflight): elsewhere there is nothing for it to check, and it is neither a pass nor a skip. Then the
+    order budget is planned over what is left (budget.py)."""
     if not config.stash.get(PREFLIGHT_KEY, {}):
         kept = [item for item in items if item.name != "test_no_answer_to_the_preflight_was_a_server_error"]
         if len(kept) != len(items):
             config.hook.pytest_deselected(items=[item for item in items if item not in kept])
             items[:] = kept
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected what they deselect
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    ledger = config.stash.get(LEDGER_KEY, None)
+    target = config.stash.get(TARGET_KEY, None)
+    if ledger is None or target is None:
+        return
+    needs = [need for item in session.items if (need := _need(item, target)) is not None]
+    if any("reference_order" in getattr(item, "fixturenames", ()) for item in session.items):
+        workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+        needs.insert(0, Need(REFERENCE, workers))  # one a test process
+    available = ledger.available
+    ledger.plan = plan(needs, None if available is None else max(0, available - HEADROOM))
+    path = config.getoption(PLAN_OPTION)
+    if path:  # jafarshop-contract's pass before the pre-flight: is the cap enough for every test?
+        data = {"minimum": ledger.plan.minimum, "tests": len(needs), "smallest_cap": smallest_cap(needs, 1) + HEADROOM,
+                "reference": any(need.test == REFERENCE for need in needs)}  # fmt: skip
+        Path(path).write_text(json.dumps(data), encoding="utf-8")
+
+
+def _need(item: pytest.Item, target: Target) -> Need | None:
+    """What `item` says it creates (its `orders` mark); None for a test that creates none, or that skips anyway
+    on this target (the supplier-side tests without an admin token, the cross-partner ones without a second key)."""
+    mark = item.get_closest_marker("orders")
+    if mark is None:
+        return None
+    needs_admin = item.get_closest_marker("needs_admin") is not None
+    needs_other = "other_api" in getattr(item, "fixturenames", ())
+    if (needs_admin and not target.admin_token) or (needs_other and not target.other_api_key):
+        return None
+    at_least = int(mark.args[0]) if mark.args else int(mark.kwargs.get("at_least", 0))
+    per_example = int(mark.kwargs.get("per_example", 0))
+    examples = int(mark.kwargs.get("examples", target.property_examples)) if per_example else 1
+    return Need(item.nodeid, at_least, per_example, examples)
 
 
 @pytest.fixture(scope="session")
@@ -178,9 +249,62 @@ def ledger(pytestconfig: pytest.Config) -> OrderLedger:
 
 
 @pytest.fixture(scope="session")
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=30.0, follow_redirects=False) as client:
+def http(target: Target) -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=target.request_timeout, follow_redirects=False) as client:
         yield client
+
+
+REFERENCE = "(the reference order)"
+# Under a cap the plan shares out all but one order: room for one a defective target makes where none was due, so
+# that even then the run stays within the cap (ledger._hold_to_the_cap).
+HEADROOM = 1  # its need in the order plan, and the test it is counted against
+
+
+@pytest.fixture(scope="session")
+def reference_order(target: Target, ledger: OrderLedger, http: httpx.Client) -> checks.ReferenceOrder:
+    """The shared order (see ReferenceOrder), created once per test process, by the first test that asks for it."""
+    cart = strategies.guide_mixed_cart(target.mapped_skus[0], target.unmapped_sku)
+    cart["customer"]["name"] = "جعفر الخطيب Jafar"
+    cart["shipping"].update(street="شارع الملكة رانيا ١٢", city="عمّان", state="خلدا")
+    cart["items"][0]["title"] = "Za'tar \u2013 زعتر بلدي 🌿"
+    cart["items"][1]["title"] = "Café crème brûlée"
+    key = strategies.new_key("uuid")
+    running, ledger.current_test = ledger.current_test, REFERENCE
+    try:
+        before = checks.now_utc()
+        order_id = checks.create_order(ApiClient(target, ledger, http, target.api_key), cart, key=key)
+        after = checks.now_utc()
+    finally:
+        ledger.current_test = running
+    return checks.ReferenceOrder(order_id, cart, key, before, after, time.monotonic())
+
+
+@pytest.fixture
+def property_examples(request: pytest.FixtureRequest, target: Target, ledger: OrderLedger) -> int:
+    """Examples this property test runs: the run's budget, or under a cap what the order plan leaves it."""
+    return ledger.plan.examples.get(request.node.nodeid, target.property_examples)
+
+
+class Clock:
+    """The run's time, against its budget (JAFARSHOP_TIME_BUDGET)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.out_of_time = False
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+def orders_report(ledger: OrderLedger, target: Target) -> dict[str, Any]:
+    """The orders the run created, for the reports: a staging finds and cleans them up by id or by prefix."""
+    return {
+        "created": ledger.orders_created,
+        "cap": target.max_orders,
+        "partner_order_id_prefix": strategies.ORDER_PREFIX,
+        "by_test": dict(sorted(ledger.by_test.items(), key=lambda pair: -pair[1])),
+        "list": [{"id": o.id, "partner_order_id": o.partner_order_id, "test": o.test} for o in ledger.created.values()],
+    }
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ kit mock's admin API, to move an order or rotate a key): staging and production 
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -176,6 +177,22 @@ def missing(data: dict[str, Any], required: str) -> list[str]:
     return [*data["unseen_statuses"], *rules]
 
 
+def missing_line(data: dict[str, Any], required: str) -> str:
+    """One line naming each status and rule that kept the coverage from `required`, with why it went unchecked."""
+    reasons = {rule["id"]: rule["why_not_checked"] for rule in data["rules"]}
+    parts = [
+        f"{item} ({rule_verdict(data, item)}: {'; '.join(reasons[item])})"
+        if reasons.get(item)
+        else f"{item} (not seen)"
+        for item in missing(data, required)
+    ]
+    return f"coverage incomplete under --require-full-coverage={required}; missing: {', '.join(parts) or 'nothing'}"
+
+
+def rule_verdict(data: dict[str, Any], rule_id: str) -> str:
+    return next((rule["verdict"] for rule in data["rules"] if rule["id"] == rule_id), "not checked")
+
+
 def report(statuses: Counter[tuple[str, int]], outcomes: Outcomes) -> dict[str, Any]:
     """The coverage of one run, as written to contract-coverage.json."""
     operations = {}
@@ -229,7 +246,31 @@ def markdown(data: dict[str, Any]) -> str:
             why = f": {'; '.join(rule['why_not_checked'])}" if rule["why_not_checked"] else ""
             counts = f"{tests.get('passed', 0)} / {tests.get('failed', 0)} / {tests.get('skipped', 0)}"
             lines.append(f"| {rule['rule']} | {rule['guide']} | {rule['verdict']}{why} | {counts} |")
+    if "orders" in data:
+        lines += orders_markdown(data["orders"])
     return "\n".join(lines) + "\n"
+
+
+def orders_markdown(orders: dict[str, Any]) -> list[str]:
+    """The orders section: how many the run created, by which tests, and how to find them on the target."""
+    cap = f" (cap {orders['cap']})" if orders.get("cap") is not None else ""
+    lines = ["", f"## Orders created on the target: {orders['created']}{cap}", "",
+             f"Every partner_order_id the suite's own carts send starts with `{orders['partner_order_id_prefix']}`; "
+             "contract-orders.csv lists each order's id, partner_order_id and test.", "",
+             "| test | orders |", "|---|---|"]  # fmt: skip
+    lines += [f"| {test or '(outside a test)'} | {count} |" for test, count in orders["by_test"].items()]
+    return lines
+
+
+def write_orders(orders: dict[str, Any], path: Path) -> Path:
+    """contract-orders.csv: one line an order the run created (id, partner_order_id, test)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["supplier_order_id", "partner_order_id", "test"])
+        for order in orders["list"]:
+            writer.writerow([order["id"], order["partner_order_id"], order["test"]])
+    return path
 
 
 def write(data: dict[str, Any], base: Path) -> list[Path]:

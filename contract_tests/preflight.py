@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -21,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract_tests.target import Target, mask
+from contract_tests.target import ORDER_PREFIX, Target, mask
 
 TIMEOUT_S = 10.0
 
@@ -56,10 +57,11 @@ class Preflight:
     confirmed: list[str] = field(default_factory=list)  # what the answers showed to be right
     notes: list[str] = field(default_factory=list)  # what they could not confirm, or found odd: left for the tests
     server_errors: list[str] = field(default_factory=list)  # each 5xx, for the test that reports it as a violation
+    created: list[dict[str, str]] = field(default_factory=list)  # {id, partner_order_id} of each order it created
 
     def run(self) -> None:
         """Check URL, keys, admin token and SKUs; raise SetupError on the first wrong one."""
-        self._check_base_url()
+        self._wait_for_an_answer()
         self._check_key(self.target.api_key, "JAFARSHOP_API_KEY")
         if self.target.other_api_key:
             self._check_key(self.target.other_api_key, "JAFARSHOP_OTHER_API_KEY")
@@ -75,6 +77,25 @@ class Preflight:
         )
 
     # --- the checks ------------------------------------------------------------------------------------------------
+
+    def _wait_for_an_answer(self) -> None:
+        """The base URL check, asked again after 1, 2, 4... s while nothing answers, for target.connect_wait seconds
+        in all; then TargetUnreachable, saying how long it tried."""
+        waits: list[float] = []
+        total = 0.0
+        while total < self.target.connect_wait:
+            waits.append(min(2.0 ** len(waits), self.target.connect_wait - total))
+            total += waits[-1]
+        schedule: list[float | None] = [*waits, None]
+        for attempt, pause in enumerate(schedule, start=1):
+            try:
+                self._check_base_url()
+                return
+            except TargetUnreachable as exc:
+                if pause is None:
+                    tried = f" (asked {attempt} times over {total:g} s)" if attempt > 1 else ""
+                    raise TargetUnreachable(f"{exc}{tried}") from None
+                time.sleep(pause)
 
     def _check_base_url(self) -> None:
         url = self.target.base_url
@@ -198,9 +219,9 @@ class Preflight:
 
     # --- HTTP ------------------------------------------------------------------------------------------------------
 
-    def _cart(self, skus: list[str]) -> bytes:
+    def _cart(self, skus: list[str], partner_order_id: str = "") -> bytes:
         cart = {
-            "partner_order_id": f"PREFLIGHT-{uuid.uuid4().hex[:12].upper()}",
+            "partner_order_id": partner_order_id or f"{ORDER_PREFIX}PREFLIGHT-{uuid.uuid4().hex[:12].upper()}",
             "items": [{"sku": sku, "title": f"Pre-flight {sku}", "price": 1.0, "quantity": 1} for sku in skus],
             "customer": {"name": "Contract Suite Pre-flight"},
             "shipping": {"street": "1 Test Street", "city": "Amman", "postal_code": "11118", "country": "JO"},
@@ -209,9 +230,11 @@ class Preflight:
         return json.dumps(cart).encode()
 
     def _submit(self, skus: list[str]) -> Answer:
-        answer = self._send("POST", "/carts/submit", self.target.api_key, body=self._cart(skus))
+        partner_order_id = f"{ORDER_PREFIX}PREFLIGHT-{uuid.uuid4().hex[:12].upper()}"
+        answer = self._send("POST", "/carts/submit", self.target.api_key, body=self._cart(skus, partner_order_id))
         if self._created(answer):
             self.orders_created += 1
+            self.created.append({"id": str(answer.body["supplier_order_id"]), "partner_order_id": partner_order_id})
         return answer
 
     @staticmethod

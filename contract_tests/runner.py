@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
+import traceback
 import urllib.request
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
-from xml.sax.saxutils import quoteattr
+from typing import Any, NoReturn
 
+from contract_tests import junit
+from contract_tests.exit_codes import ExitCode, from_pytest, help_table
 from contract_tests.preflight import Preflight, SetupError, TargetUnreachable
 from contract_tests.target import (
     COVERAGE_SCOPES,
     DEFAULT_EXAMPLES,
+    DEFAULT_TIME_BUDGET,
     SETTINGS,
     Target,
     TargetError,
@@ -32,22 +39,8 @@ from jafarshop_kit.flags import ALLOWED, FlagError, env_flag
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_REPORT = Path("reports") / "contract-junit.xml"
-EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_TARGET, EXIT_INCOMPLETE, EXIT_SETTINGS = 0, 1, 2, 3, 4, 5
-EXIT_MEANINGS = {
-    EXIT_OK: "no contract violation found",
-    EXIT_VIOLATION: "contract violation",
-    EXIT_USAGE: "usage error",
-    EXIT_TARGET: "target unreachable: nothing answers, or it stopped answering",
-    EXIT_INCOMPLETE: "no violation found, but coverage incomplete and --require-full-coverage given",
-    EXIT_SETTINGS: "the target refused a setting",
-}
 # What the contract suite imports beyond the base install: the `contract` extra.
 CONTRACT_MODULES = ("pytest", "hypothesis", "schemathesis", "httpx", "xdist", "openapi_schema_validator")
-# pytest's own codes: 2 interrupted, 3 internal error or our abort on a target that stopped answering (conftest),
-# 4 usage error, 5 no test selected, 6 coverage incomplete under --require-full-coverage (conftest).
-PYTEST_EXIT_CODES = {
-    0: EXIT_OK, 1: EXIT_VIOLATION, 2: EXIT_USAGE, 3: EXIT_TARGET, 4: EXIT_USAGE, 5: EXIT_USAGE, 6: EXIT_INCOMPLETE,
-}  # fmt: skip
 
 
 class UsageError(Exception):
@@ -66,14 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Verify a JafarShop B2B API implementation against the partner guide and the OpenAPI contract.\n"
-            "A pre-flight first checks that the settings lead to the API (a few requests, one order).\n"
-            "Exit codes: 0 no contract violation found; 1 a contract violation; 2 a usage error (a setting missing\n"
-            "or malformed); 3 the target is unreachable (nothing answers, or it stopped answering mid-run): no\n"
-            "verdict; 4 no violation, but coverage incomplete under --require-full-coverage; 5 the target refused\n"
-            "a setting (a key, the admin token, the base URL or a SKU list is wrong: one line says which).\n"
-            "In CI, tolerate at most 3: 5 means the job's settings are wrong and every later run would be blind.\n"
-            "Reports: the JUnit XML (one failed case with the line when the run could not start) and\n"
-            "contract-coverage.json/.md beside it (documented statuses seen, guide rules checked)."
+            "A pre-flight first checks that the settings lead to the API (a few requests, one order); a target that\n"
+            "does not answer is asked again for JAFARSHOP_CONNECT_WAIT seconds (default 7: after 1, 2 and 4 s).\n"
+            f"Exit codes:\n{help_table()}\n"
+            "A deploy gate fails closed: in CI every non-zero code fails the job (no recipe tolerates any of them).\n"
+            "Reports: the JUnit XML (one failed case with the line when the run gave no verdict or its coverage was\n"
+            "incomplete), contract-coverage.json/.md beside it (documented statuses seen, guide rules checked) and\n"
+            "contract-orders.csv (every order the run created, for a staging to clean them up)."
         ),
         epilog=(
             f"The target is read from the environment:\n{settings}\n"
@@ -146,7 +138,9 @@ def local_mock() -> Iterator[dict[str, str]]:
         match = re.search(r"(http://\S+/v1)", banner)
         if not match:
             output = " ".join((banner + process.stdout.read()).split())
-            raise Stop(EXIT_USAGE, f"the mock this run starts (no JAFARSHOP_BASE_URL) did not start: {output[:500]}")
+            raise Stop(
+                ExitCode.USAGE, f"the mock this run starts (no JAFARSHOP_BASE_URL) did not start: {output[:500]}"
+            )
         base_url = match.group(1)
         _wait_until_listening(base_url, process)
         print(f"No JAFARSHOP_BASE_URL: started the mock at {base_url} with {fixtures.source}", flush=True)
@@ -178,11 +172,13 @@ def _wait_until_listening(base_url: str, process: subprocess.Popen[str], timeout
             if process.poll() is not None:
                 output = process.stdout.read() if process.stdout else ""
                 raise Stop(
-                    EXIT_USAGE,
+                    ExitCode.USAGE,
                     f"the mock at {base_url} exited with code {process.returncode}: {' '.join(output.split())}",
                 ) from None
             if time.monotonic() > deadline:
-                raise Stop(EXIT_TARGET, f"the mock at {base_url} did not answer within {timeout:.0f} s") from None
+                raise Stop(
+                    ExitCode.UNREACHABLE, f"the mock at {base_url} did not answer within {timeout:.0f} s"
+                ) from None
             time.sleep(0.05)
 
 
@@ -193,8 +189,17 @@ def _positive(text: str) -> int:
     return value
 
 
-def run_pytest(args: argparse.Namespace, preflight: Preflight | None = None) -> int:
-    """Run the suite in its own process, so that nothing imported here (the mock, connexion) leaks into it."""
+@dataclass
+class PytestRun:
+    """How the suite's pytest session ended: its exit code and the last line it printed (for a crash's report)."""
+
+    code: int
+    last_line: str
+
+
+def run_pytest(args: argparse.Namespace, preflight: Preflight | None = None) -> PytestRun:
+    """Run the suite in its own process, so that nothing imported here (the mock, connexion) leaks into it. Its output
+    is passed through as it comes; the last lines are kept, so that a crash's JUnit case can carry its last line."""
     args.report.parent.mkdir(parents=True, exist_ok=True)
     extra = [arg for arg in args.pytest_args if arg != "--"]
     command = [sys.executable, "-m", "pytest", "-c", str(HERE / "pytest.ini"), "--rootdir", str(HERE)]
@@ -205,13 +210,38 @@ def run_pytest(args: argparse.Namespace, preflight: Preflight | None = None) -> 
     if preflight is not None:  # its orders count against the cap; its requests and answers in the coverage
         seen = {
             "orders": preflight.orders_created,
+            "created": preflight.created,
             "requests": preflight.requests,
             "statuses": [[operation, status, n] for (operation, status), n in preflight.statuses.items()],
             "server_errors": preflight.server_errors,
         }
         command.append(f"--jafarshop-preflight={json.dumps(seen)}")
     coverage = f"--jafarshop-coverage={coverage_base(args)}"
-    return subprocess.call([*command, f"--junitxml={args.report}", coverage, str(HERE), *extra])
+    process = subprocess.Popen(
+        [*command, f"--junitxml={args.report}", coverage, str(HERE), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    last: deque[str] = deque(maxlen=40)
+    assert process.stdout is not None
+    for line in process.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        if line.strip():
+            last.append(line.rstrip())
+    code = process.wait()
+    return PytestRun(code, _last_meaningful(last))
+
+
+def _last_meaningful(lines: deque[str]) -> str:
+    """The line that says why a session crashed: its last INTERNALERROR or error line, else its last line."""
+    for line in reversed(lines):
+        if line.startswith(("INTERNALERROR> ", "ERROR: ", "E   ")) and line.split(">", 1)[-1].strip():
+            return line.strip()
+    return lines[-1].strip() if lines else "(the session printed nothing)"
 
 
 def coverage_base(args: argparse.Namespace) -> Path:
@@ -226,9 +256,9 @@ def preflight(target: Target) -> Preflight:
     try:
         check.run()
     except TargetUnreachable as exc:
-        raise Stop(EXIT_TARGET, f"pre-flight: {exc}") from None
+        raise Stop(ExitCode.UNREACHABLE, f"pre-flight: {exc}") from None
     except SetupError as exc:
-        raise Stop(EXIT_SETTINGS, f"pre-flight: {exc}") from None
+        raise Stop(ExitCode.SETTINGS, f"pre-flight: {exc}") from None
     created = f"{check.orders_created} order{'s' if check.orders_created != 1 else ''} created"
     print(f"pre-flight: {'; '.join([*check.confirmed, created])}", flush=True)
     for note in check.notes:
@@ -275,7 +305,7 @@ def _settings_from_environment(args: argparse.Namespace) -> None:
     if given and not os.environ.get("JAFARSHOP_BASE_URL", "").strip():
         state = "empty" if "JAFARSHOP_BASE_URL" in os.environ else "not set"
         verb = "is" if len(given) == 1 else "are"
-        raise Stop(EXIT_USAGE, f"JAFARSHOP_BASE_URL is {state}, yet {', '.join(given)} {verb} set: point "
+        raise Stop(ExitCode.USAGE, f"JAFARSHOP_BASE_URL is {state}, yet {', '.join(given)} {verb} set: point "
                    "JAFARSHOP_BASE_URL at the API (e.g. https://staging-api.jafarshop.com/v1), or unset them all to "
                    "run against a mock this command starts")  # fmt: skip
     try:
@@ -285,7 +315,7 @@ def _settings_from_environment(args: argparse.Namespace) -> None:
             raw = os.environ.get("JAFARSHOP_REQUIRE_FULL_COVERAGE")
             args.require_full_coverage = required_coverage("JAFARSHOP_REQUIRE_FULL_COVERAGE", raw)
     except (FlagError, TargetError) as exc:
-        raise Stop(EXIT_USAGE, str(exc)) from None
+        raise Stop(ExitCode.USAGE, str(exc)) from None
     if args.examples is not None:
         os.environ["JAFARSHOP_EXAMPLES"] = str(args.examples)
     if args.shrink:
@@ -297,42 +327,109 @@ def _settings_from_environment(args: argparse.Namespace) -> None:
 class Stop(Exception):
     """End the run with `code` and one line."""
 
-    def __init__(self, code: int, line: str) -> None:
+    def __init__(self, code: ExitCode, line: str) -> None:
         super().__init__(line)
         self.code = code
 
 
-def _verify(args: argparse.Namespace) -> int:
+def _verify(args: argparse.Namespace) -> ExitCode:
     """Resolve the target, pre-flight it, run the suite; return the documented exit code."""
     try:
         target = resolve_target(values_from_environment())
     except TargetError as exc:
-        raise Stop(EXIT_USAGE, str(exc)) from None
+        raise Stop(ExitCode.USAGE, str(exc)) from None
+    if target.max_orders is not None:
+        _check_the_cap(args, target)
     check = None if args.skip_preflight else preflight(target)
     created = check.orders_created if check else 0
     if target.max_orders is not None and created >= target.max_orders:
-        raise Stop(EXIT_USAGE, f"JAFARSHOP_MAX_ORDERS={target.max_orders} leaves no order for the tests after the "
-                   f"pre-flight's {created}: raise it (or --skip-preflight)")  # fmt: skip
-    code = PYTEST_EXIT_CODES.get(run_pytest(args, check), EXIT_USAGE)
-    if code == EXIT_TARGET:  # stopped because the target stopped answering: its failures are no verdict to publish
-        for report in (coverage_base(args).with_suffix(".json"), coverage_base(args).with_suffix(".md")):
-            report.unlink(missing_ok=True)
+        raise Stop(ExitCode.USAGE, f"JAFARSHOP_MAX_ORDERS={target.max_orders} leaves no order for the tests after "
+                   f"the pre-flight's {created}: raise it (or --skip-preflight)")  # fmt: skip
+    session = run_pytest(args, check)
+    code = from_pytest(session.code)
+    if code == ExitCode.UNREACHABLE:  # the target stopped answering: its failures are no verdict to publish
+        _remove_coverage(args)
         write_stopped_report(args.report, code, "the target stopped answering during the run: no verdict")
+    elif code == ExitCode.CRASH:
+        _remove_coverage(args)
+        write_stopped_report(
+            args.report, code, f"the suite's pytest session ended with pytest's exit code {session.code}: "
+            f"{session.last_line}"
+        )  # fmt: skip
+    elif code == ExitCode.OUT_OF_TIME:
+        junit.add_failed_case(args.report, f"jafarshop-contract time budget: exit {code} ({code.meaning})",
+                              _out_of_time_line())  # fmt: skip
+    elif code == ExitCode.INCOMPLETE:
+        junit.add_failed_case(
+            args.report, f"jafarshop-contract coverage: exit {code} ({code.meaning})", _coverage_missing(args)
+        )
     return code
 
 
-def write_stopped_report(path: Path, code: int, line: str) -> None:
+def order_plan(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Collect the suite (no test runs, no request is sent) and read its order plan: the orders its tests need at
+    their smallest (budget.py); None when the collection itself fails (the real run then reports why)."""
+    extra = [arg for arg in args.pytest_args if arg != "--"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.json"
+        command = [sys.executable, "-m", "pytest", "-c", str(HERE / "pytest.ini"), "--rootdir", str(HERE), "-p",
+                   "no:xdist", "--collect-only", "-q", f"--jafarshop-plan={path}", str(HERE), *extra]  # fmt: skip
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        try:
+            plan: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+    return plan
+
+
+def _check_the_cap(args: argparse.Namespace, target: Target) -> None:
+    """Before the pre-flight: a cap too small for the coverage the run must reach is a usage error, one line with
+    the smallest cap that can reach it (not a discovery after the run has spent it)."""
+    plan = order_plan(args)
+    if plan is None:
+        return
+    smallest = int(plan["smallest_cap"]) + (args.workers - 1 if plan.get("reference") else 0)
+    assert target.max_orders is not None
+    if target.max_orders >= smallest:
+        print(f"order plan: JAFARSHOP_MAX_ORDERS={target.max_orders}; every test runs within {smallest} (the "
+              f"pre-flight's included); the rest goes to more examples of the property tests", flush=True)  # fmt: skip
+        return
+    if args.require_full_coverage:
+        raise Stop(ExitCode.USAGE, f"JAFARSHOP_MAX_ORDERS={target.max_orders} cannot reach the coverage "
+                   f"--require-full-coverage={args.require_full_coverage} asks for: the tests need {smallest} orders "
+                   f"at their smallest, with the pre-flight's; the smallest cap that can is {smallest}")  # fmt: skip
+    print(f"order plan: note: JAFARSHOP_MAX_ORDERS={target.max_orders} is below the {smallest} orders every test "
+          "needs at its smallest: the tests past it skip, and the coverage report names them", flush=True)  # fmt: skip
+
+
+def _remove_coverage(args: argparse.Namespace) -> None:
+    for report in (coverage_base(args).with_suffix(".json"), coverage_base(args).with_suffix(".md")):
+        report.unlink(missing_ok=True)
+
+
+def _out_of_time_line() -> str:
+    budget = os.environ.get("JAFARSHOP_TIME_BUDGET") or f"{DEFAULT_TIME_BUDGET:g}"
+    return (
+        f"the run went past its time budget (JAFARSHOP_TIME_BUDGET={budget} s) and was stopped: the tests it did not "
+        "run give no verdict; raise the budget, or find why the target is slow (the report lists the slowest tests)"
+    )
+
+
+def _coverage_missing(args: argparse.Namespace) -> str:
+    """One line naming what kept the run's coverage incomplete, from its coverage report."""
+    try:
+        data = json.loads(coverage_base(args).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "coverage incomplete (the coverage report could not be read)"
+    from contract_tests.coverage import missing_line  # the contract extra's (the spec's schemas): checked by now
+
+    return missing_line(data, args.require_full_coverage or "all")
+
+
+def write_stopped_report(path: Path, code: ExitCode, line: str) -> None:
     """A JUnit report of one failed test case that carries the one line: CI test views (GitLab's `reports: junit`)
     then show why the run gave no verdict instead of a missing artifact."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    name = quoteattr(f"jafarshop-contract setup: exit {code} ({EXIT_MEANINGS[code]})")
-    message = quoteattr(line)
-    path.write_text(
-        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites><testsuite name="jafarshop-contract" tests="1" '
-        f'failures="1" errors="0" skipped="0"><testcase classname="jafarshop-contract" name={name} time="0">'
-        f"<failure message={message}>{message[1:-1]}</failure></testcase></testsuite></testsuites>\n",
-        encoding="utf-8",
-    )
+    junit.write_single_failure(path, f"jafarshop-contract setup: exit {code} ({code.meaning})", line)
 
 
 def missing_contract_extra() -> str | None:
@@ -341,7 +438,26 @@ def missing_contract_extra() -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the suite; return one of EXIT_MEANINGS' codes."""
+    """Run the suite; return one of ExitCode's codes. An unexpected error of the runner itself is one line and
+    ExitCode.CRASH (its traceback in reports/contract-crash.txt), never a traceback on the terminal or a green job."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _main(argv)
+    except Exception as exc:  # a defect of the kit: no verdict, and CI must not read it as one
+        report = _report_in(argv)
+        crash = report.parent / "contract-crash.txt"
+        line = f"{type(exc).__name__}: {str(exc)[:300]}"
+        with contextlib.suppress(OSError):
+            crash.parent.mkdir(parents=True, exist_ok=True)
+            crash.write_text(traceback.format_exc(), encoding="utf-8")
+            write_stopped_report(report, ExitCode.CRASH, f"the runner failed: {line}")
+        print(f"jafarshop-contract: the runner itself failed ({line}); its traceback is in {crash}; this is a "
+              f"defect of the kit, not of the target: exit {ExitCode.CRASH} ({ExitCode.CRASH.meaning})",
+              file=sys.stderr, flush=True)  # fmt: skip
+        return ExitCode.CRASH
+
+
+def _main(argv: list[str]) -> int:
     missing = missing_contract_extra()
     if missing:
         print(
@@ -349,22 +465,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             "pip install 'jafarshop-contract-kit[contract]' (in a checkout: make contract)",
             file=sys.stderr,
         )
-        return EXIT_USAGE
-    argv = sys.argv[1:] if argv is None else list(argv)
+        return ExitCode.USAGE
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:  # the report still tells CI why: where --report says, or where it goes by default
         report = _report_in(argv)
         _remove_reports(report)
         print(f"jafarshop-contract: {exc}", file=sys.stderr, flush=True)
-        write_stopped_report(report, EXIT_USAGE, str(exc))
-        return EXIT_USAGE
+        write_stopped_report(report, ExitCode.USAGE, str(exc))
+        return ExitCode.USAGE
     base = coverage_base(args)
     _remove_reports(args.report)
     if not _writable(args.report):
         line = f"--report {args.report}: not a file this run can write; name a file in a folder you can write"
         print(f"jafarshop-contract: {line} (default reports/contract-junit.xml)", file=sys.stderr, flush=True)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     started = time.monotonic()
     try:
         _settings_from_environment(args)
@@ -380,5 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_stopped_report(args.report, code, str(stop))
     written = [str(path) for path in (args.report, base.with_suffix(".md")) if path.exists()]
     reports = f"; reports: {', '.join(written)}" if written else "; no report written"
-    print(f"contract run: {time.monotonic() - started:.1f} s; exit {code} ({EXIT_MEANINGS[code]}){reports}", flush=True)
+    print(
+        f"contract run: {time.monotonic() - started:.1f} s; exit {code} ({ExitCode(code).meaning}){reports}", flush=True
+    )
     return code

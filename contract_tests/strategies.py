@@ -11,6 +11,9 @@ from typing import Any, Protocol
 from hypothesis import strategies as st
 
 from contract_tests.spec import countries, largest_accepted, payment_methods
+from contract_tests.target import ORDER_PREFIX
+
+__all__ = ["ORDER_PREFIX"]  # re-exported: the reports name it
 
 ABSENT = object()
 
@@ -84,16 +87,21 @@ def unique_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16].upper()}"
 
 
-# Order ids as other systems write them (Shopify's order name and GraphQL id, WooCommerce, ERPs, Arabic digits);
-# {} becomes a fresh unique part so that no two runs send the same id.
+def new_partner_order_id(tag: str = "CT") -> str:
+    """A partner_order_id no earlier run sent, with the suite's prefix (a staging finds the run's orders by it)."""
+    return unique_id(f"{ORDER_PREFIX}{tag}")
+
+
+# Order ids as other systems write them (Shopify's order name and GraphQL id, WooCommerce, ERPs, Arabic digits),
+# after the suite's prefix; {} becomes a fresh unique part so that no two runs send the same id.
 ORDER_ID_FORMS = ("CT-{}", "#{}", "gid://shopify/Order/{}", "wc_order_{}", "ORD/2026/{}", "طلب-{}", "po {} (rev 2)")
 
 
 def partner_order_ids() -> st.SearchStrategy[str]:
     """Unique partner order ids in other systems' shapes, some at the longest a target must accept."""
     limit = largest_accepted()["partner_order_id_characters"]
-    form = st.sampled_from(ORDER_ID_FORMS).map(lambda form: form.format(uuid.uuid4().hex[:12].upper()))
-    longest = st.builds(lambda: ("LONG-" + uuid.uuid4().hex * 4)[:limit])
+    form = st.sampled_from(ORDER_ID_FORMS).map(lambda form: ORDER_PREFIX + form.format(uuid.uuid4().hex[:12].upper()))
+    longest = st.builds(lambda: (ORDER_PREFIX + "LONG-" + uuid.uuid4().hex * 4)[:limit])
     return st.one_of(form, form, longest)
 
 
@@ -247,7 +255,9 @@ def largest_cart(mapped_skus: tuple[str, ...], unmapped_sku: str) -> dict[str, A
     lines[1]["sku"] = unmapped_sku
     lines[3]["sku"] = longest_sku()
     cart = {
-        "partner_order_id": ("gid://shopify/Order/" + uuid.uuid4().hex * 4)[: limits["partner_order_id_characters"]],
+        "partner_order_id": (ORDER_PREFIX + "gid://shopify/Order/" + uuid.uuid4().hex * 4)[
+            : limits["partner_order_id_characters"]
+        ],
         "items": lines,
         "customer": {
             "name": _to_length("جعفر الخطيب Jafar \U0001f468\u200d\U0001f469\u200d\U0001f467", width),
@@ -271,7 +281,7 @@ def largest_cart(mapped_skus: tuple[str, ...], unmapped_sku: str) -> dict[str, A
 def guide_mixed_cart(mapped_sku: str, unmapped_sku: str) -> dict[str, Any]:
     """The guide's mixed-cart example with the target's SKUs and a fresh partner_order_id."""
     return {
-        "partner_order_id": unique_id("CT-GUIDE"),
+        "partner_order_id": new_partner_order_id("GUIDE"),
         "items": [
             {
                 "sku": mapped_sku,

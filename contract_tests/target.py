@@ -16,6 +16,16 @@ if TYPE_CHECKING:  # hypothesis is the `contract` extra's: the runner imports th
 
 SPEC_PATH = OPENAPI_DIR / "partner-api.yaml"
 DEFAULT_EXAMPLES = 50
+# How long one request may take, and the whole run: a target that hangs on some requests fails them and ends, not
+# after minutes. A run against the mock takes about 30 s; a staging 30 ms away without keep-alive about 3 minutes.
+DEFAULT_REQUEST_TIMEOUT = 10.0
+DEFAULT_TIME_BUDGET = 600.0
+# A target that does not answer the pre-flight's first request is asked again after 1, 2 and 4 s (7 s in all) before
+# the run calls it unreachable: a staging that restarts as the job starts is not a red job.
+DEFAULT_CONNECT_WAIT = 7.0
+# Every partner_order_id the suite's own carts send starts with it, so that a staging finds the run's orders (the
+# reports list them by id too). Upper case letters and a dash: no system's order id shape refuses them.
+ORDER_PREFIX = "JSCT-"
 # A SKU no real catalogue is likely to map; override with JAFARSHOP_UNMAPPED_SKU if yours does.
 DEFAULT_UNMAPPED_SKU = "CONTRACT-SUITE-UNMAPPED-SKU-0001"
 
@@ -65,6 +75,22 @@ SETTINGS = {
         "optional: the admin token of a target that offers the kit mock's admin API (/__admin); enables the "
         "lifecycle tests that drive orders through every documented transition",
     ),
+    "request_timeout": Setting(
+        "JAFARSHOP_REQUEST_TIMEOUT",
+        "--jafarshop-request-timeout",
+        f"seconds one request may take before it fails as unanswered (default {DEFAULT_REQUEST_TIMEOUT:g})",
+    ),
+    "time_budget": Setting(
+        "JAFARSHOP_TIME_BUDGET",
+        "--jafarshop-time-budget",
+        f"seconds the whole run may take; past it the run stops, exit 7 (default {DEFAULT_TIME_BUDGET:g})",
+    ),
+    "connect_wait": Setting(
+        "JAFARSHOP_CONNECT_WAIT",
+        "--jafarshop-connect-wait",
+        f"seconds to keep asking a target that does not answer before calling it unreachable, exit 3 (default "
+        f"{DEFAULT_CONNECT_WAIT:g}: again after 1, 2 and 4 s; 0 asks once)",
+    ),
     "max_orders": Setting(
         "JAFARSHOP_MAX_ORDERS",
         "--jafarshop-max-orders",
@@ -84,6 +110,9 @@ class Target:
     max_orders: int | None = None
     shrink: bool = False
     admin_token: str | None = None
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    time_budget: float = DEFAULT_TIME_BUDGET
+    connect_wait: float = DEFAULT_CONNECT_WAIT
 
     def __repr__(self) -> str:
         # pytest prints test arguments in failure reports: keys must never appear there in full.
@@ -176,7 +205,24 @@ def resolve_target(values: Mapping[str, str | None]) -> Target:
         max_orders=_positive_int("JAFARSHOP_MAX_ORDERS", max_orders) if max_orders else None,
         shrink=_flag("JAFARSHOP_SHRINK", values.get("shrink")),
         admin_token=get("admin_token"),
+        request_timeout=_seconds("JAFARSHOP_REQUEST_TIMEOUT", get("request_timeout"), DEFAULT_REQUEST_TIMEOUT),
+        time_budget=_seconds("JAFARSHOP_TIME_BUDGET", get("time_budget"), DEFAULT_TIME_BUDGET),
+        connect_wait=_seconds("JAFARSHOP_CONNECT_WAIT", get("connect_wait"), DEFAULT_CONNECT_WAIT, zero=True),
     )
+
+
+def _seconds(name: str, raw: str | None, default: float, *, zero: bool = False) -> float:
+    """A number of seconds (a fraction allowed), above 0 (or 0 too with `zero`); `default` when unset."""
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise TargetError(f"{name}={raw!r}: must be a number of seconds, e.g. {default:g}") from None
+    if value != value or value in (float("inf"), float("-inf")) or value < 0 or (value == 0 and not zero):
+        least = "0 or more" if zero else "more than 0"
+        raise TargetError(f"{name}={raw!r}: must be {least} seconds, e.g. {default:g}")
+    return value
 
 
 def _flag(name: str, raw: str | None) -> bool:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from contract_tests.admin import admin_api
-from contract_tests.checks import create_order, read_order
+from contract_tests.checks import ReferenceOrder, create_order, read_order
 from contract_tests.client import ApiClient, expect
 from contract_tests.strategies import SampleCart, unique_id
 from contract_tests.target import Target
@@ -44,22 +44,21 @@ def test_submit_with_a_malformed_authorization_header_is_401(
 
 @pytest.mark.parametrize("template", list(MALFORMED_HEADERS.values()), ids=list(MALFORMED_HEADERS))
 def test_get_order_with_a_malformed_authorization_header_is_401(
-    api: ApiClient, target: Target, sample_cart: SampleCart, template: str
+    api: ApiClient, target: Target, reference_order: ReferenceOrder, template: str
 ) -> None:
-    order_id = create_order(api, sample_cart())
-    response = api.get_order(order_id, authorization=template.format(key=target.api_key))
+    response = api.get_order(reference_order.id, authorization=template.format(key=target.api_key))
     expect(response, 401, f"Authorization: {template.format(key='<key>')!r} must be 401")
 
 
 @pytest.mark.parametrize("api_key", list(BAD_AUTHORIZATION.values()), ids=list(BAD_AUTHORIZATION))
-def test_get_order_without_a_valid_key_is_401(api: ApiClient, sample_cart: SampleCart, api_key: str | None) -> None:
-    order_id = create_order(api, sample_cart())
-    expect(api.get_order(order_id, api_key=api_key), 401, "reading an order without a valid key must be 401")
+def test_get_order_without_a_valid_key_is_401(
+    api: ApiClient, reference_order: ReferenceOrder, api_key: str | None
+) -> None:
+    expect(api.get_order(reference_order.id, api_key=api_key), 401, "reading an order without a valid key must be 401")
 
 
-def test_another_partners_order_is_403(api: ApiClient, other_api: ApiClient, sample_cart: SampleCart) -> None:
-    order_id = create_order(api, sample_cart())
-    body = expect(other_api.get_order(order_id), 403, "another partner's order must be 403")
+def test_another_partners_order_is_403(other_api: ApiClient, reference_order: ReferenceOrder) -> None:
+    body = expect(other_api.get_order(reference_order.id), 403, "another partner's order must be 403")
     assert "partner_order_id" not in str(body), f"a 403 must not leak the order: {body!r}"
 
 
@@ -84,6 +83,8 @@ def test_order_id_that_is_not_a_uuid_is_404_or_400(api: ApiClient, order_id: str
     )
 
 
+@pytest.mark.orders(1)
+@pytest.mark.needs_admin
 def test_rotated_key_is_refused_and_the_new_key_reads_the_order(
     api: ApiClient, target: Target, sample_cart: SampleCart, http: httpx.Client
 ) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from contract_tests.checks import create_order
+import pytest
+
+from contract_tests.checks import ReferenceOrder, create_order
 from contract_tests.client import ApiClient, expect
 from contract_tests.strategies import SampleCart
 
@@ -30,11 +32,10 @@ def _same_order(a: str, b: str) -> bool:
         return a == b
 
 
-def test_each_spelling_of_an_order_id_reads_that_order_or_none(api: ApiClient, sample_cart: SampleCart) -> None:
+def test_each_spelling_of_an_order_id_reads_that_order_or_none(api: ApiClient, reference_order: ReferenceOrder) -> None:
     """Read with a spelling of its id, the order is that order (200) or no order (404, or 400 for a form the target
     refuses); never another one, never a 403 for the partner's own order."""
-    cart = sample_cart()
-    order_id = create_order(api, cart)
+    cart, order_id = reference_order.cart, reference_order.id
     for how, spelled in order_id_spellings(order_id).items():
         response = api.get_order(spelled)
         assert response.status_code in (200, 400, 404), (
@@ -49,11 +50,11 @@ def test_each_spelling_of_an_order_id_reads_that_order_or_none(api: ApiClient, s
 
 
 def test_each_spelling_of_an_order_id_is_403_for_another_partner(
-    api: ApiClient, other_api: ApiClient, sample_cart: SampleCart
+    api: ApiClient, other_api: ApiClient, reference_order: ReferenceOrder
 ) -> None:
     """Where a spelling reads the order for its partner, it is 403 for any other (as the id itself is); where it
     reads nothing, it reads nothing for them either. Never the order."""
-    order_id = create_order(api, sample_cart())
+    order_id = reference_order.id
     expect(other_api.get_order(order_id), 403, "another partner's order must be 403")
     for how, spelled in order_id_spellings(order_id).items():
         mine = api.get_order(spelled).status_code
@@ -71,6 +72,7 @@ def key_spellings(key: str) -> dict[str, str]:
     return {how: spelled for how, spelled in spellings.items() if spelled != key}
 
 
+@pytest.mark.orders(4)
 def test_each_spelling_of_an_idempotency_key_conflicts_or_is_new_never_replays_another_payload(
     api: ApiClient, sample_cart: SampleCart
 ) -> None:

@@ -15,7 +15,14 @@ import httpx
 import pytest
 
 from contract_tests.admin import admin_api
-from contract_tests.checks import assert_happened_between, create_order, now_utc, parse_utc_time, read_order
+from contract_tests.checks import (
+    ReferenceOrder,
+    assert_happened_between,
+    create_order,
+    now_utc,
+    parse_utc_time,
+    read_order,
+)
 from contract_tests.client import ApiClient
 from contract_tests.spec import reachable
 from contract_tests.strategies import SampleCart
@@ -44,9 +51,9 @@ def assert_moves_forward(seen: list[dict[str, Any]]) -> None:
 
 
 def test_order_observed_over_time_moves_only_along_documented_transitions(
-    api: ApiClient, sample_cart: SampleCart
+    api: ApiClient, reference_order: ReferenceOrder
 ) -> None:
-    order_id = create_order(api, sample_cart())
+    order_id = reference_order.id
     seen = [read_order(api, order_id)]
     for _ in range(READS - 1):
         time.sleep(PAUSE_SECONDS)
@@ -125,6 +132,8 @@ def assert_moved_on(order: dict[str, Any], waited: timedelta, action: str) -> No
 
 
 @pytest.mark.parametrize("path", list(PATHS.values()), ids=list(PATHS))
+@pytest.mark.orders(1)
+@pytest.mark.needs_admin
 def test_every_documented_transition_reads_back(
     api: ApiClient, target: Target, sample_cart: SampleCart, http: httpx.Client, path: tuple[str, ...]
 ) -> None:
