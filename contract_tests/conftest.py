@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -161,11 +162,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     ledger = config.stash.get(LEDGER_KEY, None)
     if workeroutput is not None and ledger is not None:  # a worker: hand its counts to the controller
         workeroutput["jafarshop_ledger"] = ledger.worker_counts()
+        workeroutput["jafarshop_notes"] = sorted(checks.NOTES)
         return
     if ledger is None:
         return
     data = coverage.report(ledger.statuses, OUTCOMES)
     data["orders"] = orders_report(ledger, config.stash[TARGET_KEY])
+    data["notes"] = sorted(checks.NOTES)
     config.stash[COVERAGE_KEY] = data
     base = config.getoption("jafarshop_coverage")
     if base is not None:
@@ -183,6 +186,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     ledger = node.config.stash.get(LEDGER_KEY, None)
     if counts and ledger is not None:
         ledger.add_worker_counts(counts)
+    checks.NOTES.update(getattr(node, "workeroutput", {}).get("jafarshop_notes", []))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -277,6 +281,12 @@ def reference_order(target: Target, ledger: OrderLedger, http: httpx.Client) -> 
     finally:
         ledger.current_test = running
     return checks.ReferenceOrder(order_id, cart, key, before, after, time.monotonic())
+
+
+@pytest.fixture(scope="session")
+def seed(target: Target) -> int:
+    """The model phase's seed: JAFARSHOP_SEED, or one drawn for this run (a failure names it)."""
+    return target.seed if target.seed is not None else random.SystemRandom().randrange(10**9)
 
 
 @pytest.fixture

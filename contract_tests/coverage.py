@@ -63,6 +63,14 @@ RULES = (
     Rule("key-spellings", "a spelling of an Idempotency-Key a target takes as the key keeps replay and 409",
          "Idempotency",
          ("test_each_spelling_of_an_idempotency_key_conflicts_or_is_new_never_replays_another_payload",)),
+    Rule("past-the-largest", "past the largest sizes a target may take a cart or refuse it with a 4xx, never a 5xx "
+         "or a dropped connection", "Field Reference; Error Handling",
+         ("test_values_past_the_largest_sizes_are_taken_or_refused_with_a_4xx",)),
+    Rule("whole-api-model", "both partners' concurrent and sequential submits, replays, conflicts and reads, in every "
+         "id and key spelling, keep the model of the guide: no order lost, mixed up or found by an altered id, no "
+         "idempotency record rewritten", "Idempotency; Get Order Status; 403 Forbidden; SKU Mapping",
+         ("test_concurrent_workload_of_both_partners_keeps_every_rule_of_the_model",
+          "test_sequences_of_both_partners_keep_every_rule_of_the_model")),
     Rule("mixed-cart", "a mixed cart keeps both kinds of items, is_supplier_item exactly on mapped ones",
          "Mixed Carts; SKU Mapping", ("test_mixed_cart_keeps_both_kinds_of_items",)),
     Rule("unmapped-cart-204", "a cart with no mapped SKU is 204 with no body and creates no order",
@@ -246,6 +254,8 @@ def markdown(data: dict[str, Any]) -> str:
             why = f": {'; '.join(rule['why_not_checked'])}" if rule["why_not_checked"] else ""
             counts = f"{tests.get('passed', 0)} / {tests.get('failed', 0)} / {tests.get('skipped', 0)}"
             lines.append(f"| {rule['rule']} | {rule['guide']} | {rule['verdict']}{why} | {counts} |")
+    if data.get("notes"):
+        lines += ["", "## Notes (allowed by the guide, worth knowing)", ""] + [f"- {note}" for note in data["notes"]]
     if "orders" in data:
         lines += orders_markdown(data["orders"])
     return "\n".join(lines) + "\n"

@@ -91,6 +91,11 @@ SETTINGS = {
         f"seconds to keep asking a target that does not answer before calling it unreachable, exit 3 (default "
         f"{DEFAULT_CONNECT_WAIT:g}: again after 1, 2 and 4 s; 0 asks once)",
     ),
+    "seed": Setting(
+        "JAFARSHOP_SEED",
+        "--jafarshop-seed",
+        "seed of the model phase's workload and sequences (default: a new one each run, named in any failure)",
+    ),
     "max_orders": Setting(
         "JAFARSHOP_MAX_ORDERS",
         "--jafarshop-max-orders",
@@ -113,6 +118,7 @@ class Target:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     time_budget: float = DEFAULT_TIME_BUDGET
     connect_wait: float = DEFAULT_CONNECT_WAIT
+    seed: int | None = None
 
     def __repr__(self) -> str:
         # pytest prints test arguments in failure reports: keys must never appear there in full.
@@ -207,8 +213,18 @@ def resolve_target(values: Mapping[str, str | None]) -> Target:
         admin_token=get("admin_token"),
         request_timeout=_seconds("JAFARSHOP_REQUEST_TIMEOUT", get("request_timeout"), DEFAULT_REQUEST_TIMEOUT),
         time_budget=_seconds("JAFARSHOP_TIME_BUDGET", get("time_budget"), DEFAULT_TIME_BUDGET),
+        seed=_whole("JAFARSHOP_SEED", get("seed")),
         connect_wait=_seconds("JAFARSHOP_CONNECT_WAIT", get("connect_wait"), DEFAULT_CONNECT_WAIT, zero=True),
     )
+
+
+def _whole(name: str, raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise TargetError(f"{name}={raw!r}: must be a whole number") from None
 
 
 def _seconds(name: str, raw: str | None, default: float, *, zero: bool = False) -> float:
