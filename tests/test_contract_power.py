@@ -120,8 +120,8 @@ def test_order_cap_bounds_what_the_run_creates_and_the_count_is_true(tmp_path: P
             url, tmp_path, "--examples", QUICK_EXAMPLES, "--max-orders", "3", "--", *only_tests()
         )
     assert (code, failed) == (0, []), output[-3000:]
-    assert len(state.orders) == 3
-    assert "orders created on the target: 3 (cap 3)" in output
+    assert 1 <= len(state.orders) <= 3
+    assert f"orders created on the target: {len(state.orders)} (cap 3)" in output
     assert "JAFARSHOP_MAX_ORDERS=3 reached" in output or " skipped" in output
 
 
@@ -135,8 +135,9 @@ def test_parallel_workers_share_the_order_cap_and_the_counts_add_up(tmp_path: Pa
         )
     assert (code, failed) == (0, []), output[-3000:]
     assert "2 workers [" in output  # two xdist workers really ran
-    assert len(state.orders) == 5
-    assert "orders created on the target: 5 (cap 5)" in output
+    # the plan keeps one order of the cap for a defect's unplanned order (conftest.HEADROOM): 4 or 5, never more
+    assert 4 <= len(state.orders) <= 5
+    assert f"orders created on the target: {len(state.orders)} (cap 5)" in output
 
 
 def test_without_a_second_partner_cross_partner_tests_skip_and_say_why(tmp_path: Path) -> None:
@@ -144,5 +145,6 @@ def test_without_a_second_partner_cross_partner_tests_skip_and_say_why(tmp_path:
         code, _, output = run_contract(url, tmp_path, "--", "-rs", "-k", "partner", other_api_key="")
     assert code == 0, output[-3000:]
     skips = [line for line in output.splitlines() if line.startswith("SKIPPED")]
-    # another partner's order, one key used by two partners, a spelling of another partner's order id
-    assert len(skips) == 3 and all("set JAFARSHOP_OTHER_API_KEY" in line for line in skips), skips
+    # another partner's order, one key used by two partners, a spelling of another partner's order id, and the model
+    # phase's two (the concurrent workload of both partners, hypothesis' sequences of both partners)
+    assert len(skips) == 5 and all("set JAFARSHOP_OTHER_API_KEY" in line for line in skips), skips

@@ -255,7 +255,7 @@ REWRITING_DEFECTS = [
         "stack-trace-in-an-error",
         "a 404 for an order id that is not a UUID carries a Python traceback in its details",
         mock_with_responses(_traceback_for_bad_order_id),
-        ("test_order_id_that_is_not_a_uuid",),
+        ("test_order_id_that_is_not_a_uuid", "keeps_every_rule_of_the_model"),
         only=True,
     ),
     Defect(

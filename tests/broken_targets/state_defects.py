@@ -157,7 +157,12 @@ STATE_DEFECTS = [
         "idempotency-forgets-keys-after-5-s",
         "an Idempotency-Key is remembered for 5 s, shorter than the guide's backoff (1 + 2 + 4 s)",
         lambda: create_app(MockState(load_fixtures(DEFAULT_FIXTURES), idempotency_ttl=timedelta(seconds=5))),
-        ("test_retry_at_the_end_of_the_guides_backoff_replays_the_same_order",),
+        (
+            "test_retry_at_the_end_of_the_guides_backoff_replays_the_same_order",
+            # the shared reference order was made at the run's start: a replay of it seconds later
+            "test_same_cart_serialized_differently_replays_the_same_order",
+            "test_replay_after_reading",
+        ),
         only=True,
     ),
     Defect(
