@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -84,6 +85,8 @@ def test_a_missing_fixtures_file_stops_the_run_once_naming_the_option(pytester: 
     result = _run(pytester, "--jafarshop-fixtures", "nope.yaml")
     line = "ERROR: --jafarshop-fixtures nope.yaml: no such file"
     _stopped_once(result, exit_code=pytest.ExitCode.USAGE_ERROR, line=line)
+    pointer = re.search(r"\(format: (/\S+/mock\.md)#the-fixtures-file\)", result.stderr.str())
+    assert pointer is not None and Path(pointer[1]).is_file()  # a path to read, installed or in a checkout
     assert " --fixtures" not in result.stderr.str()  # the mock command's option, not this plugin's
 
 
@@ -171,3 +174,30 @@ def test_a_run_with_pytests_default_filters_shows_no_warning_of_the_kits_depende
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
     result.assert_outcomes(passed=1, warnings=0)
     assert "warnings summary" not in result.stdout.str()
+
+
+def test_admin_errors_carry_their_status_and_a_fault_with_a_status_and_a_drop_is_refused(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from mockserver.pytest_plugin import AdminError
+
+        def test_refusals(jafarshop_mock):
+            with pytest.raises(AdminError) as refused:
+                jafarshop_mock.add_fault(status=503, drop_connection="after-create")
+            assert refused.value.status == 422 and refused.value.error == "validation failed"
+            assert "either answers a status or drops the connection" in refused.value.details
+            assert jafarshop_mock.admin("GET", "/faults") == []
+            with pytest.raises(AdminError) as unknown:
+                jafarshop_mock.confirm("no-such-order")
+            assert unknown.value.status == 404 and "404" in str(unknown.value)
+
+        def test_defaults(jafarshop_mock):
+            assert jafarshop_mock.add_fault()["status"] == 500
+            assert jafarshop_mock.add_fault(drop_connection="after-create")["drop_connection"] == "after-create"
+            assert jafarshop_mock.add_fault(drop_connection=True)["drop_connection"] == "before-create"
+        """
+    )
+    _run(pytester).assert_outcomes(passed=2)
