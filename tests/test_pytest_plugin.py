@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, pip_target
 
 pytest_plugins = ["pytester"]
 EXAMPLE = ROOT / "examples" / "test_partner_client.py"
+ASYNCIO_EXAMPLE = ROOT / "examples" / "test_partner_client_asyncio.py"
+ANYIO_EXAMPLE = ROOT / "examples" / "test_partner_client_anyio.py"
 pytestmark = pytest.mark.live
 
 
@@ -26,6 +30,33 @@ def test_readme_example_client_passes_with_the_fixture(pytester: pytest.Pytester
     pytester.makepyfile(test_partner_client=EXAMPLE.read_text(encoding="utf-8"))
     result = _run(pytester)
     result.assert_outcomes(passed=3)
+
+
+@pytest.fixture(scope="module")
+def pytest_asyncio_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pytest-asyncio in a folder of its own, for the async example's run only (the kit's own tests do not load it)."""
+    return pip_target(tmp_path_factory.mktemp("pytest-asyncio"), "pytest-asyncio")
+
+
+def test_the_pytest_asyncio_example_passes_in_strict_mode_with_warnings_as_errors(
+    pytester: pytest.Pytester, pytest_asyncio_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = ASYNCIO_EXAMPLE.read_text(encoding="utf-8")
+    ini = example.split("[pytest]", 1)[1].split("\n\n", 1)[0]  # the configuration its docstring gives
+    pytester.makeini("[pytest]" + textwrap.dedent(ini))
+    pytester.makepyfile(test_async_client=example)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(pytest_asyncio_folder), os.environ.get("PYTHONPATH")]))
+    )
+    result = _run(pytester, "-p", "no:anyio")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["asyncio: mode=Mode.STRICT, *asyncio_default_fixture_loop_scope=function*"])
+
+
+def test_the_anyio_example_passes_with_warnings_as_errors(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nfilterwarnings = error\n")
+    pytester.makepyfile(test_anyio_client=ANYIO_EXAMPLE.read_text(encoding="utf-8"))
+    _run(pytester).assert_outcomes(passed=1)
 
 
 def test_readme_shows_the_example_as_it_is_tested() -> None:

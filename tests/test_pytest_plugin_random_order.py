@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import pip_target
+
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 RUNS = int(os.environ.get("JAFARSHOP_RANDOM_RUNS", "5"))
@@ -112,12 +114,7 @@ TESTS = 8
 def randomly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """pytest-randomly installed into a folder of its own (not into the kit's venv, whose own tests keep their order),
     put on the partner run's PYTHONPATH."""
-    target = tmp_path_factory.mktemp("randomly")
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target)]
-    installed = subprocess.run([*command, "pytest-randomly"], capture_output=True, text=True, timeout=300)
-    if installed.returncode != 0:
-        pytest.skip(f"pytest-randomly could not be installed (pip: {installed.stderr.strip()[-300:]})")
-    return target
+    return pip_target(tmp_path_factory.mktemp("randomly"), "pytest-randomly")
 
 
 def test_a_request_abandoned_before_a_reset_never_shows_in_a_later_test_whatever_the_order(
