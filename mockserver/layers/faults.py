@@ -79,6 +79,13 @@ class FaultInjection:
         await self.app(scope, receive, hold)
         start = next((m for m in held if m["type"] == "http.response.start"), None)
         body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        if not body:  # a 204 (no order made): a body-less answer has nothing to cut, so it goes out whole
+            for message in held:
+                await send(message)
+            delay = f", delay {fault.delay_ms} ms" if fault.delay_ms else ""
+            status = start["status"] if start else "answer"
+            note_fault(scope, f"fault {fault.id}{delay}, not dropped: a {status} has no body to cut, sent whole")
+            return
         note_drop(scope, Drop.AFTER_CREATE.value)
         sent = await drop_connection(send, start["status"] if start else 200, body)
         note_fault(scope, f"{fault.describe()}, after {sent} of {len(body)} bytes")

@@ -147,3 +147,15 @@ def test_a_client_that_hangs_up_during_a_delay_is_journalled_with_when_and_the_d
         assert 0.15 <= entry["hung_up_after"] < 0.6, entry
         # A slow server still does the work: the order exists, as the guide's "it may exist or not" warns.
         assert entry["status"] == 200 and len(_orders(http, server.url)) == 1
+
+
+def test_a_drop_after_create_of_a_body_less_204_sends_it_whole_and_says_so(
+    server: LiveServer, unmapped_cart: dict[str, Any]
+) -> None:
+    with httpx.Client(timeout=10) as http:
+        fault = {"count": 1, "drop_connection": "after-create"}
+        http.post(server.url.replace("/v1", "/__admin/faults"), json=fault, headers=ADMIN)
+        assert http.post(f"{server.url}/carts/submit", json=unmapped_cart, headers=auth()).status_code == 204
+        (entry,) = _journal(http, server.url)
+        assert entry["outcome"] == "answered" and entry["dropped"] is None
+        assert entry["fault"] == "fault 1, not dropped: a 204 has no body to cut, sent whole"
