@@ -1,4 +1,5 @@
-"""Build hook: a wheel carries copies of the top-level openapi/ and fixtures/ as jafarshop_kit/_data."""
+"""Build hook: a wheel carries copies of the top-level openapi/, fixtures/ and the docs' text (docs/*.md) as
+jafarshop_kit/_data."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 # The checkout keeps them at the top, where a partner looks for them; an installed kit reads them through
 # jafarshop_kit/resources.py, which prefers this packaged copy.
-DATA_DIRS = ("openapi", "fixtures")
-DATA_FILES = ("*.yaml", "*.json")
+# The docs go too, so that a message of an installed kit ("format: .../docs/mock.md") names a file that is there.
+DATA_FILES = {"openapi": ("*.yaml", "*.json"), "fixtures": ("*.yaml", "*.json"), "docs": ("*.md",)}
 PACKAGED = Path("jafarshop_kit") / "_data"
 
 
@@ -25,8 +26,8 @@ class BuildPyWithData(build_py):
             return  # an editable install reads the checkout's folders in place
         target = Path(self.build_lib) / PACKAGED
         shutil.rmtree(target, ignore_errors=True)  # build/ is reused between builds: no file removed upstream lingers
-        for name in DATA_DIRS:
-            for source in sorted(path for pattern in DATA_FILES for path in (ROOT / name).rglob(pattern)):
+        for name, patterns in DATA_FILES.items():
+            for source in sorted(path for pattern in patterns for path in (ROOT / name).rglob(pattern)):
                 copy = target / source.relative_to(ROOT)
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, copy)

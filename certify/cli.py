@@ -36,6 +36,7 @@ from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
 from certify.record import BACKOFF_SECONDS, Record, Settings
 from certify.rules import grade
+from jafarshop_kit.resources import doc
 from mockserver.model.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.model.state import DEFAULT_ADMIN_TOKEN
 
@@ -57,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
         epilog="The client's environment: JAFARSHOP_BASE_URL (ends in /v1), JAFARSHOP_API_KEY, JAFARSHOP_MAPPED_SKUS "
         "(comma-separated), JAFARSHOP_UNMAPPED_SKU, JAFARSHOP_TIME_SCALE (divide the guide's waits by it: with 60, "
         "'5 minutes' is 5 s) and JAFARSHOP_CERTIFY_ORDERS (how many orders the scenario shapes). The rules, the "
-        "scenario, and how to certify a client in any language: docs/certification.md.",
+        f"scenario, and how to certify a client in any language: {doc('certification.md')}.",
     )
     p.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, metavar="N",
                    help=f"how much faster than the guide the clock runs (default {DEFAULT_TIME_SCALE:g}: '5 minutes' "

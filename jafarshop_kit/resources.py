@@ -1,4 +1,5 @@
-"""Where the kit's data files are: the copies an installed wheel carries, else the checkout's top-level folders."""
+"""Where the kit's data files are (specs, fixtures, the docs' text): the copies an installed wheel carries, else the
+checkout's top-level folders."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ CHECKOUT = _PACKAGE.parent
 
 
 def data_dir(name: str) -> Path:
-    """The kit's folder `name` ("openapi" or "fixtures"): the packaged copy when installed, else the checkout's."""
+    """The kit's folder `name` ("openapi", "fixtures" or "docs"): the packaged copy when installed, else the
+    checkout's."""
     packaged = PACKAGED_DATA / name
     return packaged if packaged.is_dir() else CHECKOUT / name
 
@@ -23,3 +25,9 @@ def data_dir(name: str) -> Path:
 OPENAPI_DIR = data_dir("openapi")
 FIXTURES_DIR = data_dir("fixtures")
 CARTS_DIR = FIXTURES_DIR / "carts"
+DOCS_DIR = data_dir("docs")  # the docs' Markdown (the wheel carries no screenshot)
+
+
+def doc(name: str, anchor: str = "") -> str:
+    """Where a message sends its reader: the doc's path on this machine (installed or checkout), and its section."""
+    return f"{DOCS_DIR / name}{'#' + anchor if anchor else ''}"

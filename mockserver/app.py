@@ -6,6 +6,7 @@ The way a request goes, outermost first (each layer's module in brackets, under 
     -> server errors (starlette's ServerErrorMiddleware, connexion's outermost: an exception no layer below caught
        becomes the envelope's 500, with no trace; http/envelope.py)
     -> console pages (console/: the static page under /__admin/console/, which calls the admin API like any client)
+    -> reset fence (layers/fence.py: notes the epoch a request began in; MockState refuses its changes after a reset)
     -> journal (layers/journal.py: records each partner request's final answer in model/journal.py)
     -> certification (layers/certification.py: when a run is armed, records for the grade and imposes its scenario)
     -> faults (layers/faults.py: the admin's injected delays, 500/503s and dropped connections)
@@ -18,8 +19,9 @@ The way a request goes, outermost first (each layer's module in brackets, under 
     -> MockState (model/state.py: locks, applies due lifecycle steps, uses its stores in model/)
     -> domain (model/domain.py: mapping, payload identity, lifecycle, the errors and their statuses)
 
-The layers leave each other notes only through http/notes.py (the partner a key resolved to, the fault that shaped
-an answer). The journal, certification and faults layers step aside at once when unused (one attribute test).
+The layers leave each other notes only through http/notes.py (the epoch a request began in, the partner a key
+resolved to, the fault that shaped an answer, a delay, a drop). The journal, certification and faults layers step
+aside at once when unused (one attribute test).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from mockserver.http.validation import EnvelopeJSONBodyValidator, EnvelopeParame
 from mockserver.layers.certification import CertificationLayer
 from mockserver.layers.fastpath import FastPath
 from mockserver.layers.faults import FaultInjection
+from mockserver.layers.fence import ResetFence
 from mockserver.layers.journal import RequestJournal
 from mockserver.model.fixtures import DEFAULT_FIXTURES, load_fixtures
 from mockserver.model.state import MockState
@@ -87,9 +90,11 @@ def create_app(
     app.add_middleware(LimitHeaderSize, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(NoSlashRedirect, position=MiddlewarePosition.BEFORE_SWAGGER)
     app.add_middleware(RequireContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
-    # Outermost, the console's static files; then the journal, which sees every final answer; then certification
-    # (records and imposes its scenario when armed), then faults.
+    # Outermost, the console's static files; then the reset fence (before any layer that changes the state); then the
+    # journal, which sees every final answer; then certification (records and imposes its scenario when armed), then
+    # faults.
     app.add_middleware(ConsolePages, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(ResetFence, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(CertificationLayer, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)
     app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_EXCEPTION, state=state)

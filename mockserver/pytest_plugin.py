@@ -17,6 +17,7 @@ when pytest starts. The kit does not install pytest: a project without it needs 
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import urllib.parse
 import warnings
@@ -31,6 +32,7 @@ except ModuleNotFoundError:  # imported for JafarShopMock's type in a project th
         "the jafarshop_mock fixture runs under pytest: pip install pytest", name="pytest"
     ) from None
 
+from jafarshop_kit.resources import doc
 from mockserver.admin_client import AdminHTTPError, admin_request
 
 if TYPE_CHECKING:
@@ -40,7 +42,20 @@ UNMAPPED_SKU = "YOUR-SKU-123"  # the guide's own example of a partner SKU; no fi
 
 
 class AdminError(RuntimeError):
-    """The admin API refused a call (its status and envelope are in the message)."""
+    """The admin API refused a call: `status` (e.g. 404, 409, 422), `error` and `details` from its envelope, and the
+    whole of it, with the call, in the message."""
+
+    def __init__(self, message: str, status: int, text: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error: str | None = None
+        self.details: Any = None
+        try:
+            envelope = json.loads(text)
+        except ValueError:
+            return
+        if isinstance(envelope, dict):
+            self.error, self.details = envelope.get("error"), envelope.get("details")
 
 
 @dataclass
@@ -75,7 +90,7 @@ class JafarShopMock:
         try:
             return admin_request(self.admin_url, self.admin_token, method, path, body, **query)
         except AdminHTTPError as error:
-            raise AdminError(f"{method} {path}: {error}") from None
+            raise AdminError(f"{method} {path}: {error}", error.status, error.text) from None
 
     def reset(self) -> None:
         """Back to the fixtures: no orders, idempotency records, faults, journal or auto-advance."""
@@ -125,9 +140,11 @@ class JafarShopMock:
         status: int | None = None,
         operation: str | None = None,
         delay_ms: int | None = None,
-        drop_connection: bool | None = None,
+        drop_connection: bool | str | None = None,
     ) -> dict[str, Any]:
-        """Shape the next `count` matching partner requests: a 500/503, a delay, or a dropped connection."""
+        """Shape the next `count` matching partner requests: a 500/503 (503 with Retry-After: 1), a delay, or a dropped
+        connection: "before-create" (or True; no order made) or "after-create" (the order made, its answer cut). With
+        none of them, a 500. A status with a drop raises AdminError (status 422): add two faults."""
         fault = {"count": count, "status": status, "operation": operation, "delay_ms": delay_ms}
         fault["drop_connection"] = drop_connection
         added: dict[str, Any] = self.admin("POST", "/faults", {k: v for k, v in fault.items() if v is not None})
@@ -175,7 +192,8 @@ def _chosen_fixtures(config: pytest.Config) -> Fixtures | None:
 
     if not path.is_file():
         raise pytest.UsageError(
-            f"{where} {given}: no such file; give the path of a fixtures file (format: docs/mock.md)"
+            f"{where} {given}: no such file; give the path of a fixtures file "
+            f"(format: {doc('mock.md', 'the-fixtures-file')})"
         )
     try:
         return load_fixtures(path)

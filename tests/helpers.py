@@ -192,3 +192,17 @@ def spawn_mock(
         if mock is not None:
             mock.stop()  # it has exited: this only waits for the rest of its output
         process.stdout.close()
+
+
+def pip_target(target: Path, *requirements: str) -> Path:
+    """`requirements` (without their dependencies) pip-installed into the folder `target`, for a partner's pytest run
+    to find on its PYTHONPATH: a plugin (pytest-randomly, pytest-asyncio) the kit's own venv must not load. Skips the
+    test, saying why, when pip cannot install them."""
+    import pytest
+
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check"]
+    result = subprocess.run([*command, "--target", str(target), *requirements], capture_output=True, text=True,
+                            timeout=300)  # fmt: skip
+    if result.returncode != 0:
+        pytest.skip(f"{' '.join(requirements)} could not be installed (pip: {result.stderr.strip()[-300:]})")
+    return target

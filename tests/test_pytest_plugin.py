@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, pip_target
 
 pytest_plugins = ["pytester"]
 EXAMPLE = ROOT / "examples" / "test_partner_client.py"
+ASYNCIO_EXAMPLE = ROOT / "examples" / "test_partner_client_asyncio.py"
+ANYIO_EXAMPLE = ROOT / "examples" / "test_partner_client_anyio.py"
 pytestmark = pytest.mark.live
 
 
@@ -25,6 +30,33 @@ def test_readme_example_client_passes_with_the_fixture(pytester: pytest.Pytester
     pytester.makepyfile(test_partner_client=EXAMPLE.read_text(encoding="utf-8"))
     result = _run(pytester)
     result.assert_outcomes(passed=3)
+
+
+@pytest.fixture(scope="module")
+def pytest_asyncio_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pytest-asyncio in a folder of its own, for the async example's run only (the kit's own tests do not load it)."""
+    return pip_target(tmp_path_factory.mktemp("pytest-asyncio"), "pytest-asyncio")
+
+
+def test_the_pytest_asyncio_example_passes_in_strict_mode_with_warnings_as_errors(
+    pytester: pytest.Pytester, pytest_asyncio_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = ASYNCIO_EXAMPLE.read_text(encoding="utf-8")
+    ini = example.split("[pytest]", 1)[1].split("\n\n", 1)[0]  # the configuration its docstring gives
+    pytester.makeini("[pytest]" + textwrap.dedent(ini))
+    pytester.makepyfile(test_async_client=example)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(pytest_asyncio_folder), os.environ.get("PYTHONPATH")]))
+    )
+    result = _run(pytester, "-p", "no:anyio")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["asyncio: mode=Mode.STRICT, *asyncio_default_fixture_loop_scope=function*"])
+
+
+def test_the_anyio_example_passes_with_warnings_as_errors(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nfilterwarnings = error\n")
+    pytester.makepyfile(test_anyio_client=ANYIO_EXAMPLE.read_text(encoding="utf-8"))
+    _run(pytester).assert_outcomes(passed=1)
 
 
 def test_readme_shows_the_example_as_it_is_tested() -> None:
@@ -84,6 +116,8 @@ def test_a_missing_fixtures_file_stops_the_run_once_naming_the_option(pytester: 
     result = _run(pytester, "--jafarshop-fixtures", "nope.yaml")
     line = "ERROR: --jafarshop-fixtures nope.yaml: no such file"
     _stopped_once(result, exit_code=pytest.ExitCode.USAGE_ERROR, line=line)
+    pointer = re.search(r"\(format: (/\S+/mock\.md)#the-fixtures-file\)", result.stderr.str())
+    assert pointer is not None and Path(pointer[1]).is_file()  # a path to read, installed or in a checkout
     assert " --fixtures" not in result.stderr.str()  # the mock command's option, not this plugin's
 
 
@@ -171,3 +205,30 @@ def test_a_run_with_pytests_default_filters_shows_no_warning_of_the_kits_depende
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
     result.assert_outcomes(passed=1, warnings=0)
     assert "warnings summary" not in result.stdout.str()
+
+
+def test_admin_errors_carry_their_status_and_a_fault_with_a_status_and_a_drop_is_refused(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from mockserver.pytest_plugin import AdminError
+
+        def test_refusals(jafarshop_mock):
+            with pytest.raises(AdminError) as refused:
+                jafarshop_mock.add_fault(status=503, drop_connection="after-create")
+            assert refused.value.status == 422 and refused.value.error == "validation failed"
+            assert "either answers a status or drops the connection" in refused.value.details
+            assert jafarshop_mock.admin("GET", "/faults") == []
+            with pytest.raises(AdminError) as unknown:
+                jafarshop_mock.confirm("no-such-order")
+            assert unknown.value.status == 404 and "404" in str(unknown.value)
+
+        def test_defaults(jafarshop_mock):
+            assert jafarshop_mock.add_fault()["status"] == 500
+            assert jafarshop_mock.add_fault(drop_connection="after-create")["drop_connection"] == "after-create"
+            assert jafarshop_mock.add_fault(drop_connection=True)["drop_connection"] == "before-create"
+        """
+    )
+    _run(pytester).assert_outcomes(passed=2)

@@ -87,6 +87,11 @@ database = "none"
 [[operations]]
 include-operation-id = "setAutoAdvance"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "422"]
+
+# A fault with both a status and a drop is schema-valid (each field is) and refused by design, 422: add two faults.
+[[operations]]
+include-operation-id = "addFault"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "422"]
 """
 
 

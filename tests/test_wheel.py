@@ -29,6 +29,8 @@ DATA = [
     "fixtures/default.yaml",
     "fixtures/carts/guide-mixed-cart.json",
     "fixtures/carts/unmapped-cart.json",
+    "docs/mock.md",
+    "docs/certification.md",
 ]
 
 
@@ -332,6 +334,10 @@ def test_a_partner_project_with_filterwarnings_error_uses_the_fixture_from_the_b
     wrong = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "--jafarshop-fixtures", "nope.yaml"],
                            cwd=project, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert wrong.returncode == 4, wrong.stdout + wrong.stderr
-    assert wrong.stderr.strip() == (
-        "ERROR: --jafarshop-fixtures nope.yaml: no such file; give the path of a fixtures file (format: docs/mock.md)"
-    )
+    message = wrong.stderr.strip()
+    assert message.startswith("ERROR: --jafarshop-fixtures nope.yaml: no such file; give the path of a fixtures file")
+    # The doc it names is the installed kit's own copy, there to read.
+    pointer = re.search(r"\(format: (/\S+/mock\.md)#the-fixtures-file\)$", message)
+    assert pointer is not None, message
+    assert Path(pointer[1]).is_file() and Path(pointer[1]).is_relative_to(venv), message
+    assert "## The fixtures file" in Path(pointer[1]).read_text(encoding="utf-8")

@@ -97,9 +97,7 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
 
     async def addFault(body: dict[str, Any]) -> Any:
         options = {key: body[key] for key in ("operation", "status", "delay_ms", "drop_connection") if key in body}
-        if not any(options.get(key) for key in ("status", "delay_ms", "drop_connection")):
-            options["status"] = 500  # a fault with no effect named is a plain server error
-        return state.add_fault(body["count"], **options).as_json(), 201
+        return state.add_fault(body["count"], **options).as_json(), 201  # the defaults and the 422s: model/faults.py
 
     async def clearFaults() -> Any:
         state.clear_faults()

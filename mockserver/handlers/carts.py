@@ -8,6 +8,7 @@ from typing import Any
 from connexion import request
 from starlette.responses import Response
 
+from mockserver.http.notes import noted_epoch
 from mockserver.model.domain import idempotency_key
 from mockserver.model.state import MockState
 
@@ -16,7 +17,8 @@ def submit_cart(state: MockState) -> Callable[..., Awaitable[Any]]:
     """Build the submitCart handler over `state`."""
 
     async def submitCart(body: dict[str, Any], user: str) -> Any:
-        outcome = state.submit_cart(user, body, idempotency_key(request.headers.get("Idempotency-Key")))
+        key = idempotency_key(request.headers.get("Idempotency-Key"))
+        outcome = state.submit_cart(user, body, key, noted_epoch(request.scope))
         if outcome.body is None:
             # `NoContent, 204` would still send a Content-Type; a bare Response sends none.
             return Response(status_code=204)

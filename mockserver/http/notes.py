@@ -1,7 +1,8 @@
-"""What one layer leaves in the ASGI scope for the others, under keys that belong to no one of them: the partner a
-request's key resolved to (so that the key is hashed once per request, whichever layer reads it first), the body as
-parsed (so that a body replayed to the next layer is not parsed again) and the fault or certification condition that
-shaped the answer (for the journal, outermost, which records it)."""
+"""What one layer leaves in the ASGI scope for the others, under keys that belong to no one of them: the epoch (the
+reset generation) the request began in, the partner a request's key resolved to (so that the key is hashed once per
+request, whichever layer reads it first), the body as parsed (so that a body replayed to the next layer is not parsed
+again), and what shaped the answer: the fault or certification condition, the delay imposed, a connection dropped
+(for the journal, outermost, which records them)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,37 @@ from starlette.types import Scope
 _PARTNER = "jafarshop.partner"
 _FAULT = "jafarshop.fault"
 _BODY = "jafarshop.body"
+_EPOCH = "jafarshop.epoch"
+_DELAY = "jafarshop.delay_ms"
+_DROP = "jafarshop.drop"
+
+
+def note_epoch(scope: Scope, epoch: int) -> None:
+    """Keep the epoch (MockState.epoch) the request began in: no change of it may land after a later reset."""
+    scope[_EPOCH] = epoch
+
+
+def noted_epoch(scope: Scope) -> int | None:
+    """The epoch the request began in (None when no layer noted one: then it is not fenced)."""
+    return scope.get(_EPOCH)
+
+
+def note_delay(scope: Scope, delay_ms: int) -> None:
+    """Say how long the answer was held back on purpose."""
+    scope[_DELAY] = delay_ms
+
+
+def noted_delay(scope: Scope) -> int | None:
+    return scope.get(_DELAY)
+
+
+def note_drop(scope: Scope, kind: str) -> None:
+    """Say that the mock cut the connection on purpose, and where ("before-create", "after-create")."""
+    scope[_DROP] = kind
+
+
+def noted_drop(scope: Scope) -> str | None:
+    return scope.get(_DROP)
 
 
 def noted_partner(scope: Scope) -> tuple[bool, str | None]:

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.http.body import parse_json_body_once, read_body, replaying
 from mockserver.http.envelope import send_answer, send_envelope
-from mockserver.http.notes import note_fault
+from mockserver.http.notes import note_drop, note_fault, noted_epoch
 from mockserver.http.routes import is_partner_call, partner_operation, partner_routes
 from mockserver.http.schema_check import schema_errors, submit_body_schema
 from mockserver.http.security import authorized_partner
@@ -29,6 +29,7 @@ from mockserver.model.certification import (
     decide,
 )
 from mockserver.model.domain import BadRequest, IdempotencyConflict, payload_fingerprint
+from mockserver.model.faults import Drop
 
 if TYPE_CHECKING:
     from mockserver.model.state import MockState
@@ -95,11 +96,12 @@ class CertificationLayer:
                 held = outcome in {Imposed.DROP, Imposed.SLOW}
                 await self.app(scope, receive, answer.capture if held else answer.send)
                 if outcome == Imposed.DROP:
+                    note_drop(scope, Drop.AFTER_CREATE.value)
                     await answer.drop()
                 elif outcome == Imposed.SLOW:
                     entry["gave_up_at"] = await answer.slowly(receive, cert.slow_seconds / cert.time_scale)
         finally:
-            self._finish(cert, entry, answer)
+            self._finish(cert, entry, answer, noted_epoch(scope))
 
     async def _read_submit(self, scope: Scope, receive: Receive, entry: Entry) -> Receive:
         read = await read_body(receive, MAX_RECORDED_BODY)
@@ -120,7 +122,7 @@ class CertificationLayer:
             entry["partner_order_id"], entry["body_hash"], entry["body_errors"] = None, None, [problem]
         return replaying(read.messages, receive)
 
-    def _finish(self, cert: Certification, entry: Entry, answer: _Answer) -> None:
+    def _finish(self, cert: Certification, entry: Entry, answer: _Answer, epoch: int | None) -> None:
         # When the answer's last byte left the mock: its clock read before that send, not after it returned (a busy
         # event loop returns late, and the client's wait, which starts when it reads the answer, looked too short).
         entry["t_answer"] = answer.answered_at if answer.answered_at is not None else cert.elapsed()
@@ -132,7 +134,7 @@ class CertificationLayer:
                 entry["supplier_order_id"] = body["supplier_order_id"]
             if isinstance(body.get("status"), str):
                 entry["order_status"] = body["status"]
-        self.state.record_certified(cert, entry)
+        self.state.record_certified(cert, entry, epoch)
 
 
 class _Answer:
@@ -180,11 +182,8 @@ class _Answer:
 
     async def drop(self) -> None:
         """Start the held answer and stop half-way, as a crashed upstream would."""
-        body = bytes(self._body)
         self.answered_at = self._clock()
-        await drop_connection(
-            self._send, status=self.status, declared=max(len(body), 2), partial=body[: len(body) // 2]
-        )
+        await drop_connection(self._send, self.status, bytes(self._body))
 
     async def slowly(self, receive: Receive, delay: float) -> float | None:
         """Send the held answer after `delay` seconds; the time the client hung up, if it did before that."""

@@ -22,6 +22,7 @@ from mockserver.http.body import parse_json_body_once, read_body, replaying
 from mockserver.http.envelope import envelope_body, report_api_error, report_unexpected_error, send_answer
 from mockserver.http.limits import MAX_BODY_BYTES, MAX_HEADER_BYTES, headers_size
 from mockserver.http.media_types import parse_media_type
+from mockserver.http.notes import noted_epoch
 from mockserver.http.routes import partner_routes
 from mockserver.http.schema_check import idempotency_key_rule, submit_body_check
 from mockserver.http.security import authorized_partner
@@ -93,8 +94,10 @@ class FastPath:
         if not isinstance(body, dict) or not self.body_check(body):  # type: ignore[misc]
             return replaying(read.messages, receive)
 
+        epoch = noted_epoch(scope)
+
         def submit() -> tuple[int, Any]:
-            outcome = self.state.submit_cart(partner_id, body, key)  # type: ignore[arg-type]
+            outcome = self.state.submit_cart(partner_id, body, key, epoch)  # type: ignore[arg-type]
             return outcome.status, outcome.body
 
         await self._answer(send, submit)

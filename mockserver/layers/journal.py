@@ -1,20 +1,23 @@
 """The ASGI layer that records each partner request in the journal (model/journal.py) as it is finally answered,
-with its request and answer bodies (cut at MAX_JOURNAL_BODY; the request's own key blanked out)."""
+with its request and answer bodies (cut at MAX_JOURNAL_BODY; the request's own key blanked out) and what became of
+the answer (sent whole, dropped after N bytes, or the client hung up after N seconds). A request that began before a
+reset is not journalled after it (model/state.py)."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.http.notes import noted_fault
+from mockserver.http.notes import noted_delay, noted_drop, noted_epoch, noted_fault
 from mockserver.http.routes import is_partner_call, partner_operation
 from mockserver.http.security import authorized_partner
 from mockserver.model.credentials import bearer_token
 from mockserver.model.domain import idempotency_key
-from mockserver.model.journal import JournalEntry
+from mockserver.model.journal import JournalEntry, Outcome
 
 if TYPE_CHECKING:
     from mockserver.model.state import MockState
@@ -38,29 +41,44 @@ class RequestJournal:
         status = 500
         sent, answered = _Capture(), _Capture()
         error_body: list[bytes] = []  # whole, unlike the kept copy: the errors the client was told are all read
+        started = time.monotonic()
+        complete = False
+        hung_up_after: float | None = None
 
         async def read() -> Message:
+            nonlocal hung_up_after
             message = await receive()
             if message["type"] == "http.request":
                 sent.add(message.get("body", b""))
+            elif message["type"] == "http.disconnect" and not complete and hung_up_after is None:
+                hung_up_after = round(time.monotonic() - started, 3)
             return message
 
         async def observe(message: Message) -> None:
-            nonlocal status
+            nonlocal status, complete
             if message["type"] == "http.response.start":
                 status = message["status"]
             elif message["type"] == "http.response.body":
                 answered.add(message.get("body", b""))
                 if status in _ERROR_STATUSES:
                     error_body.append(message.get("body", b""))
+                complete = not message.get("more_body", False)
             await send(message)
 
         try:
             await self.app(scope, read, observe)
         finally:
-            self._record(scope, status, b"".join(error_body), sent, answered)
+            self._record(scope, status, b"".join(error_body), sent, answered, hung_up_after)
 
-    def _record(self, scope: Scope, status: int, error_body: bytes, sent: _Capture, answered: _Capture) -> None:
+    def _record(
+        self,
+        scope: Scope,
+        status: int,
+        error_body: bytes,
+        sent: _Capture,
+        answered: _Capture,
+        hung_up_after: float | None,
+    ) -> None:
         headers = Headers(scope=scope)
         token = bearer_token(headers.get("authorization"))
         errors: Any = None
@@ -82,8 +100,16 @@ class RequestJournal:
             fault=noted_fault(scope),
             request_body=sent.text(token),
             response_body=answered.text(token),
+            answer_bytes=answered.size,
+            dropped=(dropped := noted_drop(scope)),
+            hung_up_after=hung_up_after,
+            delay_ms=noted_delay(scope),
         )
-        self.state.record_request(entry)
+        if dropped is not None:
+            entry.outcome = Outcome.DROPPED
+        elif hung_up_after is not None:
+            entry.outcome = Outcome.HUNG_UP
+        self.state.record_request(entry, noted_epoch(scope))
 
 
 class _Capture:

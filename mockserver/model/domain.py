@@ -74,6 +74,19 @@ class ValidationFailed(ApiError):
     error = "validation failed"
 
 
+class ResetMeanwhile(ApiError):
+    """A partner request that began before a reset and would change the state after it: refused, nothing changed."""
+
+    status = 503
+    error = "the mock was reset during this request"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the mock went back to its fixtures (a reset) while this request was in progress; it changed nothing "
+            "(no order, no idempotency record, no journal entry): send it again"
+        )
+
+
 class Status(StrEnum):
     PENDING_CONFIRMATION = "PENDING_CONFIRMATION"
     CONFIRMED = "CONFIRMED"

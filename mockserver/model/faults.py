@@ -5,8 +5,46 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+from mockserver.model.domain import ValidationFailed
+
+
+class Drop(StrEnum):
+    """Where a dropped connection cuts the request: before the mock handles it (no order is made), or after (the order
+    exists, and its answer is cut half-way: only a retry with the same key can tell)."""
+
+    BEFORE_CREATE = "before-create"
+    AFTER_CREATE = "after-create"
+
+    @property
+    def words(self) -> str:
+        return _DROP_WORDS[self]
+
+
+_DROP_WORDS = {
+    Drop.BEFORE_CREATE: "connection dropped before the request was handled (no order created)",
+    Drop.AFTER_CREATE: "connection dropped after the request was handled (an order it made exists)",
+}
+DEFAULT_STATUS = 500  # a fault that names no effect (no status, delay or drop) is a plain server error
+
+
+def drop_kind(value: bool | str | None) -> Drop | None:
+    """The `drop_connection` of a fault request: "before-create" or "after-create"; true is "before-create" (what it
+    always meant); false or None is no drop. Anything else is a 422."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return Drop.BEFORE_CREATE
+    try:
+        return Drop(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"drop_connection: {value!r} is none of {', '.join(drop.value for drop in Drop)} (true means "
+            f"{Drop.BEFORE_CREATE.value})"
+        ) from None
 
 
 @dataclass
@@ -17,17 +55,26 @@ class Fault:
     operation: str | None = None
     status: int | None = None
     delay_ms: int = 0
-    drop_connection: bool = False
+    drop_connection: Drop | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        fields = {
+            "id": self.id,
+            "count": self.count,
+            "remaining": self.remaining,
+            "operation": self.operation,
+            "status": self.status,
+            "delay_ms": self.delay_ms,
+            "drop_connection": None if self.drop_connection is None else self.drop_connection.value,
+        }
+        return {key: value for key, value in fields.items() if value is not None}
 
     def describe(self) -> str:
         parts = [f"fault {self.id}"]
         if self.delay_ms:
             parts.append(f"delay {self.delay_ms} ms")
-        if self.drop_connection:
-            parts.append("dropped connection")
+        if self.drop_connection is not None:
+            parts.append(self.drop_connection.words)
         elif self.status:
             parts.append(f"status {self.status}")
         return ", ".join(parts)
@@ -40,8 +87,34 @@ class FaultStore:
         self._faults: list[Fault] = []
         self._ids = itertools.count(1)
 
-    def add(self, count: int, **options: Any) -> Fault:
-        fault = Fault(id=next(self._ids), count=count, remaining=count, **options)
+    def add(
+        self,
+        count: int,
+        *,
+        operation: str | None = None,
+        status: int | None = None,
+        delay_ms: int = 0,
+        drop_connection: bool | str | None = None,
+    ) -> Fault:
+        """A new fault, last in line. A status and a drop together are refused (422): the answer is either one. With
+        no status, delay or drop, it is a 500."""
+        drop = drop_kind(drop_connection)
+        if status is not None and drop is not None:
+            raise ValidationFailed(
+                f"status {status} and drop_connection {drop.value}: a fault either answers a status or drops the "
+                "connection; add two faults for both"
+            )
+        if status is None and not delay_ms and drop is None:
+            status = DEFAULT_STATUS
+        fault = Fault(
+            id=next(self._ids),
+            count=count,
+            remaining=count,
+            operation=operation,
+            status=status,
+            delay_ms=delay_ms,
+            drop_connection=drop,
+        )
         self._faults.append(fault)
         return fault
 

@@ -1,15 +1,25 @@
 """The request journal: the last partner requests (time, partner, operation, status, Idempotency-Key, the errors the
-client was told, the fault that shaped the answer, the request and answer bodies). Never an API key: the key is
-resolved to its partner, and a body that quotes it has it blanked out. layers/journal.py records them."""
+client was told, the fault that shaped the answer, the request and answer bodies, and what became of the answer:
+sent whole, dropped by the mock after N bytes, or left by a client that hung up after N seconds). Never an API key:
+the key is resolved to its partner, and a body that quotes it has it blanked out. layers/journal.py records them."""
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from mockserver.model.domain import format_timestamp
+
+
+class Outcome(StrEnum):
+    """What became of an answer."""
+
+    ANSWERED = "answered"  # sent whole (or as far as the server took it)
+    DROPPED = "dropped"  # the mock cut the connection on purpose (a fault, a certification condition)
+    HUNG_UP = "hung-up"  # the client closed the connection before the answer was whole
 
 
 @dataclass
@@ -26,9 +36,14 @@ class JournalEntry:
     request_body: str | None = None
     response_body: str | None = None
     seq: int = 0
+    outcome: Outcome = Outcome.ANSWERED
+    answer_bytes: int = 0  # body bytes sent to the client (for a dropped answer: where it was cut)
+    dropped: str | None = None  # a dropped answer: "before-create" or "after-create" (model/faults.Drop)
+    hung_up_after: float | None = None  # seconds from the request's start to the client's hang-up
+    delay_ms: int | None = None  # the delay a fault imposed
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "time": format_timestamp(self.time)}
+        return {**asdict(self), "time": format_timestamp(self.time), "outcome": self.outcome.value}
 
 
 @dataclass

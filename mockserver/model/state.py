@@ -19,6 +19,7 @@ from mockserver.model.domain import (
     NotFound,
     Order,
     OrderNotFound,
+    ResetMeanwhile,
     Status,
     StoreFull,
     has_mapped_sku,
@@ -56,7 +57,12 @@ class MockState:
     """Everything the mock knows. `reset()` goes back to the fixtures: catalogue and partners as loaded, no orders,
     no idempotency records, no faults, an empty journal, auto-advance off, no certification run. The admin token
     survives a reset. `orders` and `idempotency` are factories of the two stores whose rules a test may swap (the
-    contract suite's broken targets)."""
+    contract suite's broken targets).
+
+    A reset fences what came before it: each reset starts a new `epoch`, a partner request notes the epoch it began
+    in, and every change it would make (an order, an idempotency record, a fault used up, a journal entry, a
+    certification record) passes that epoch and is refused, under the lock and so atomically with the reset, when the
+    epoch has moved on. `epoch=None` (a caller outside any request) is never fenced."""
 
     def __init__(
         self,
@@ -84,11 +90,13 @@ class MockState:
         # One lock makes "look up the key, create the order, record the key" a single step for every caller,
         # whether handlers run on the event loop or in a thread pool.
         self.lock = threading.RLock()
+        self.epoch = 0
         self.reset()
 
     def reset(self) -> None:
-        """Back to the fixtures, as the class docstring says."""
+        """Back to the fixtures, as the class docstring says, in a new epoch."""
         with self.lock:
+            self.epoch += 1
             self.catalogue = Catalogue(self.fixtures.catalogue)
             self.partners = Partners(self.fixtures.partners)
             self.idempotency = self._idempotency_store(self.max_idempotency_records, self.idempotency_ttl, self.clock)
@@ -98,6 +106,15 @@ class MockState:
             self.auto_advance: list[Step] = []
             self.certification: Certification | None = None
             self._shopify_ids = itertools.count(FIRST_SHOPIFY_ORDER_ID)
+
+    def is_current(self, epoch: int | None) -> bool:
+        """Whether a request that began in `epoch` may still change the state (no reset since; None: always)."""
+        return epoch is None or epoch == self.epoch
+
+    def _fence(self, epoch: int | None) -> None:
+        """Refuse, with nothing changed, a change asked for by a request older than the last reset (lock held)."""
+        if not self.is_current(epoch):
+            raise ResetMeanwhile()
 
     def is_admin(self, token: str) -> bool:
         """Whether `token` is the admin token (compared in constant time)."""
@@ -116,11 +133,15 @@ class MockState:
             self._catch_up(order)
             return order.as_json()
 
-    def submit_cart(self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None) -> SubmitOutcome:
+    def submit_cart(
+        self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None, epoch: int | None = None
+    ) -> SubmitOutcome:
         """Apply idempotency, then SKU mapping: replay, 409, a new order (200) or nothing (204). `idempotency_key` is
-        None when the request has none (domain.idempotency_key)."""
+        None when the request has none (domain.idempotency_key). ResetMeanwhile (503) when a reset came after the
+        request's `epoch` began: nothing is looked up or created."""
         fingerprint = payload_fingerprint(cart) if idempotency_key is not None else ""
         with self.lock:
+            self._fence(epoch)
             if idempotency_key is not None:
                 record = self.idempotency.get(partner_id, idempotency_key)
                 if record is not None:
@@ -240,9 +261,11 @@ class MockState:
         with self.lock:
             return self.faults.add(count, **options)
 
-    def take_fault(self, operation: str | None) -> Fault | None:
+    def take_fault(self, operation: str | None, epoch: int | None = None) -> Fault | None:
+        """The fault that shapes this request, one count used; None for a request older than the last reset, which
+        never uses up a fault added after it."""
         with self.lock:
-            return self.faults.take(operation)
+            return self.faults.take(operation) if self.is_current(epoch) else None
 
     def clear_faults(self) -> None:
         with self.lock:
@@ -251,9 +274,13 @@ class MockState:
     def journal_enabled(self) -> bool:
         return self.journal.enabled
 
-    def record_request(self, entry: JournalEntry) -> None:
+    def record_request(self, entry: JournalEntry, epoch: int | None = None) -> bool:
+        """Journal `entry`; False (not journalled) for a request older than the last reset."""
         with self.lock:
+            if not self.is_current(epoch):
+                return False
             self.journal.record(entry)
+            return True
 
     def journal_entries(
         self, partner_id: str | None = None, limit: int = 100, operation: str | None = None, status: int | None = None
@@ -279,11 +306,12 @@ class MockState:
                 raise NotFound("no certification is armed; start one with POST /__admin/certification")
             return self.certification.as_record()
 
-    def record_certified(self, run: Certification, entry: Entry) -> None:
-        """Record a request of `run`, if it is still the armed run (a request that outlived its run is dropped); an
-        order it sees created for the first time gets its scaled lifecycle."""
+    def record_certified(self, run: Certification, entry: Entry, epoch: int | None = None) -> None:
+        """Record a request of `run`, if it is still the armed run and no reset came since the request began (a
+        request that outlived its run is dropped); an order it sees created for the first time gets its scaled
+        lifecycle."""
         with self.lock:
-            if self.certification is not run:
+            if self.certification is not run or not self.is_current(epoch):
                 return
             order_id = entry.get("supplier_order_id")
             order = self.orders.get(order_id) if order_id and run.first_sight(order_id) else None

@@ -171,7 +171,9 @@ class ReplaysKeySpellings(MockState):
     """Takes keys without regard to case, and a key spelled otherwise than at first as a retry of the first
     submission: replays it without comparing the payload."""
 
-    def submit_cart(self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None) -> SubmitOutcome:
+    def submit_cart(
+        self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None, epoch: int | None = None
+    ) -> SubmitOutcome:
         if idempotency_key:
             spelled: dict[tuple[str, str], str] = self.__dict__.setdefault("_first_spelling", {})
             first = spelled.setdefault((partner_id, idempotency_key.lower()), idempotency_key)
@@ -179,7 +181,7 @@ class ReplaysKeySpellings(MockState):
             if first != idempotency_key and record is not None:
                 return replace(record.outcome, replayed=True)
             idempotency_key = idempotency_key.lower()
-        return super().submit_cart(partner_id, cart, idempotency_key)
+        return super().submit_cart(partner_id, cart, idempotency_key, epoch)
 
 
 class KeysCutAt36(IdempotencyStore):

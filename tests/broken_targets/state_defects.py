@@ -18,14 +18,18 @@ from tests.broken_targets.targets import Defect
 
 
 class IgnoresIdempotency(MockState):
-    def submit_cart(self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None) -> SubmitOutcome:
-        return super().submit_cart(partner_id, cart, None)
+    def submit_cart(
+        self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None, epoch: int | None = None
+    ) -> SubmitOutcome:
+        return super().submit_cart(partner_id, cart, None, epoch)
 
 
 class ReplaysOnConflict(MockState):
-    def submit_cart(self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None) -> SubmitOutcome:
+    def submit_cart(
+        self, partner_id: str, cart: dict[str, Any], idempotency_key: str | None, epoch: int | None = None
+    ) -> SubmitOutcome:
         try:
-            return super().submit_cart(partner_id, cart, idempotency_key)
+            return super().submit_cart(partner_id, cart, idempotency_key, epoch)
         except IdempotencyConflict:
             assert idempotency_key is not None
             record = self.idempotency.get(partner_id, idempotency_key)

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.model.domain import AccessDenied, OrderNotFound
+from mockserver.model.domain import AccessDenied, OrderNotFound, ResetMeanwhile
+from mockserver.model.journal import JournalEntry
 from mockserver.model.state import FIRST_SHOPIFY_ORDER_ID, MockState
 from mockserver.model.stores import Partners
 from tests.helpers import FakeClock
@@ -110,3 +111,37 @@ def test_order_store_limit_answers_503_and_keeps_replays_and_204s(
     assert len(state.orders) == 2
     state.reset()
     assert state.submit_cart("partner-a", mixed_cart, "k2").status == 200
+
+
+# --- a reset fences the requests that began before it ------------------------------------------------------------
+
+
+def test_a_submit_begun_before_a_reset_changes_nothing_after_it(state: MockState, mixed_cart: dict[str, Any]) -> None:
+    began = state.epoch
+    state.reset()
+    with pytest.raises(ResetMeanwhile) as refused:
+        state.submit_cart("partner-a", mixed_cart, "key-1", began)
+    assert refused.value.status == 503
+    assert state.admin_orders() == [] and state.idempotency.get("partner-a", "key-1") is None
+    # The same key in the new epoch is a new order, not a replay of anything.
+    outcome = state.submit_cart("partner-a", mixed_cart, "key-1", state.epoch)
+    assert outcome.status == 200 and not outcome.replayed and len(state.admin_orders()) == 1
+
+
+def test_a_request_begun_before_a_reset_uses_no_fault_and_writes_no_journal_entry(state: MockState) -> None:
+    began = state.epoch
+    state.reset()
+    state.add_fault(1, status=503)
+    assert state.take_fault("submitCart", began) is None
+    assert [fault.remaining for fault in state.fault_list()] == [1]  # left for the new epoch's requests
+    entry = JournalEntry(time=state.clock(), method="GET", path="/v1/orders/x", status=404, operation="getOrder",
+                         partner_id="partner-a", idempotency_key=None)  # fmt: skip
+    assert state.record_request(entry, began) is False and state.journal_entries() == []
+    assert state.record_request(entry, state.epoch) is True and len(state.journal_entries()) == 1
+    assert state.take_fault("submitCart", state.epoch) is not None
+
+
+def test_a_request_without_an_epoch_is_never_fenced(state: MockState, mixed_cart: dict[str, Any]) -> None:
+    state.reset()
+    assert state.submit_cart("partner-a", mixed_cart, None).status == 200
+    assert state.is_current(None) and not state.is_current(state.epoch - 1)
