@@ -164,7 +164,7 @@ class FailsPastTheLimits:
         except (ValueError, RecursionError):  # not JSON, or nested too deep: the mock refuses it
             items = []
         if len(items) > self.lines:
-            await drop_connection(send)
+            await drop_connection(send, 200, b'{"supplier_order_id": "00000000-0000-4000-8000-000000000000"}')
             return
         if any(isinstance(item, dict) and len(str(item.get("title", ""))) > self.text for item in items):
             await answer(send, 500, {"error": "internal error", "details": "value too long for type varchar"})
