@@ -237,8 +237,14 @@ def run_pytest(args: argparse.Namespace, preflight: Preflight | None = None) -> 
 
 
 def _last_meaningful(lines: deque[str]) -> str:
-    """The line that says why a session crashed: its last INTERNALERROR or error line, else its last line."""
+    """The line that says why a session crashed: argparse's error line (an unknown option: pytest prints its usage
+    line first), else its last INTERNALERROR or error line, else its last line."""
     for line in reversed(lines):
+        if ": error: " in line:
+            return line.strip()
+    for line in reversed(lines):
+        if line.startswith("ERROR: usage:"):
+            continue
         if line.startswith(("INTERNALERROR> ", "ERROR: ", "E   ")) and line.split(">", 1)[-1].strip():
             return line.strip()
     return lines[-1].strip() if lines else "(the session printed nothing)"

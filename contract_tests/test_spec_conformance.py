@@ -17,9 +17,9 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from contract_tests.client import partner_order_id_of
 from contract_tests.ledger import OrderLedger
-from contract_tests.spec import raw_spec
+from contract_tests.spec import largest_accepted, raw_spec
 from contract_tests.spec import schema as component
-from contract_tests.target import bound_target
+from contract_tests.target import ORDER_PREFIX, bound_target
 
 # The schemas are built at import, from the spec parsed once (spec.raw_spec) and the target conftest.pytest_configure
 # resolved and bound: schemathesis reads max-examples and phases when it collects the tests, so the target must be
@@ -97,12 +97,27 @@ def _unmapped(case: Case[Any]) -> None:
     meta.mark_dirty(ParameterLocation.BODY)
 
 
+def _prefixed(case: Case[Any]) -> None:
+    """A valid cart's generated partner_order_id gets the suite's prefix (a staging finds the run's orders by it),
+    within the longest a target must accept. Invalid cases keep theirs."""
+    meta = case.meta
+    if meta is None or meta.generation.mode.is_negative or meta.is_negative_at(ParameterLocation.BODY):
+        return
+    body = case.body
+    value = body.get("partner_order_id") if isinstance(body, dict) else None
+    if isinstance(body, dict) and isinstance(value, str) and not value.startswith(ORDER_PREFIX):
+        body["partner_order_id"] = (ORDER_PREFIX + value)[: largest_accepted()["partner_order_id_characters"]]
+        meta.mark_dirty(ParameterLocation.BODY)
+
+
 def _tracked(ledger: OrderLedger, case: Case[Any], send: Callable[[], Any]) -> Any:
     """Send one case through the ledger, which counts it (the coverage phase's probes of methods the operation does
     not list are counted as requests, and held to the cap for a submit, but their statuses are not the operation's)."""
     documented = case.method.upper() == case.operation.method.upper()
-    if case.operation.method.upper() == "POST" and ledger.left_for_test() == 0:
-        _unmapped(case)
+    if case.operation.method.upper() == "POST":
+        _prefixed(case)
+        if ledger.left_for_test() == 0:
+            _unmapped(case)
     return ledger.exchange(
         case.operation.method, send, documented=documented, partner_order_id=partner_order_id_of(case.body)
     )

@@ -325,6 +325,12 @@ def test_all_coverage_names_what_is_missing_and_exits_4(live_server: LiveServer,
     assert result.returncode == 4, result.stdout[-3000:] + result.stderr
     assert "--require-full-coverage=all asks for all of it; missing:" in result.stdout
     assert "key-rotation" in result.stdout.split("missing:")[1]
+    # A red job is never all green in a CI test view: a failed case names what is missing.
+    report = ElementTree.parse(tmp_path / "reports" / "contract-junit.xml")
+    failures = [case.find("failure") for case in report.iter("testcase") if case.find("failure") is not None]
+    assert len(failures) == 1, ElementTree.tostring(report.getroot())[:2000]
+    failure = failures[0]
+    assert failure is not None and "key-rotation" in failure.get("message", "") + (failure.text or "")
 
 
 @pytest.mark.parametrize(
@@ -376,3 +382,92 @@ def test_without_the_contract_extra_the_command_says_what_to_install(
     assert runner.main([]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "hypothesis is not installed" in line and "pip install 'jafarshop-contract-kit[contract]'" in line
+
+
+def test_the_exit_codes_of_the_docs_and_of_help_are_the_enums() -> None:
+    """One IntEnum (contract_tests/exit_codes.py): the docs' table and `--help` say what it says, code for code."""
+    from contract_tests.exit_codes import ExitCode
+
+    page = (ROOT / "docs" / "contract-suite.md").read_text(encoding="utf-8")
+    table = page[page.index("| exit | meaning | in CI |") :].split("\n\n")[0].splitlines()[2:]
+    documented = {int(cells[1]): cells[2].strip() for cells in (row.split("|") for row in table)}
+    assert documented == {code.value: code.meaning for code in ExitCode}
+    result = subprocess.run([sys.executable, "-m", "contract_tests", "--help"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    flat = " ".join(result.stdout.split())
+    for code in ExitCode:
+        assert f"{code.value} {' '.join(code.meaning.split())}" in flat, code
+    assert "every non-zero code fails the job" in flat
+
+
+@pytest.mark.parametrize(
+    ("pytest_code", "suite_code"),
+    [(0, 0), (1, 1), (2, 6), (3, 6), (4, 6), (5, 2), (64, 4), (65, 3), (66, 7), (137, 6), (-9, 6)],
+)
+def test_pytests_codes_map_to_the_suites_and_its_internal_error_is_a_crash(pytest_code: int, suite_code: int) -> None:
+    from contract_tests.exit_codes import ExitCode, from_pytest
+
+    assert from_pytest(pytest_code) is ExitCode(suite_code)
+
+
+CRASHING_PLUGIN = """
+def pytest_collection_modifyitems(session, config, items):
+    raise RuntimeError("a planted crash in a plugin's hook")
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [(("-p", "crashing_plugin"), "a planted crash in a plugin's hook"), (("--no-such-option",), "--no-such-option")],
+    ids=["plugin-hook-raises", "unknown-pytest-option"],
+)
+def test_a_crash_of_the_suite_itself_is_exit_6_with_its_last_line_in_junit(
+    live_server: LiveServer, tmp_path: Path, args: tuple[str, ...], says: str
+) -> None:
+    """Never 3 (pytest's own INTERNAL_ERROR is 3: it must not read as an outage), never 0 or 1."""
+    (tmp_path / "crashing_plugin.py").write_text(CRASHING_PLUGIN, encoding="utf-8")
+    env = {**SETTINGS, "JAFARSHOP_BASE_URL": live_server.url, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
+    result = contract(tmp_path, env, "--", *args)
+    output = result.stdout + result.stderr
+    assert result.returncode == 6, output[-3000:]
+    assert "exit 6 (the contract suite itself crashed" in output
+    assert says in setup_failure(tmp_path / "reports" / "contract-junit.xml")
+
+
+def test_nothing_listening_is_asked_again_then_exit_3(tmp_path: Path) -> None:
+    """A target that restarts as the job starts gets JAFARSHOP_CONNECT_WAIT seconds (1 + 2 here) before exit 3."""
+    env = {**SETTINGS, "JAFARSHOP_BASE_URL": "http://127.0.0.1:1/v1", "JAFARSHOP_CONNECT_WAIT": "3"}
+    started = time.monotonic()
+    result = contract(tmp_path, env)
+    took = time.monotonic() - started
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert 3 <= took < 15, took
+    assert "nothing answers" in result.stderr and "(asked 3 times over 3 s)" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_cap_too_small_is_exit_2_before_any_order_and_the_cap_it_names_completes_the_coverage(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """The recipe's settings (a cap, partner-side coverage required, two partners, no admin token): a cap that
+    cannot reach it is one line and exit 2 before the pre-flight's order, naming the smallest that can; that one
+    runs to exit 0 with every partner-side rule checked, within the cap."""
+    env = {**SETTINGS, "JAFARSHOP_BASE_URL": live_server.url, "JAFARSHOP_REQUIRE_FULL_COVERAGE": "partner"}
+    result = contract(tmp_path, {**env, "JAFARSHOP_MAX_ORDERS": "10"})
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "JAFARSHOP_MAX_ORDERS=10 cannot reach the coverage" in line and "the smallest cap that can is " in line
+    assert len(live_server.state.orders) == 0
+    smallest = int(line.rsplit(" ", 1)[1])
+    assert 10 < smallest <= 50  # the recipes' cap
+    result = contract(tmp_path, {**env, "JAFARSHOP_MAX_ORDERS": str(smallest)}, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    assert 1 <= len(live_server.state.orders) <= smallest
+    assert f"orders created on the target: {len(live_server.state.orders)} (cap {smallest})" in result.stdout
+    data = json.loads((tmp_path / "reports" / "contract-coverage.json").read_text())
+    assert data["unchecked_partner_rules"] == [] and coverage.missing(data, "partner") == []
+    listed = (tmp_path / "reports" / "contract-orders.csv").read_text(encoding="utf-8").splitlines()
+    assert len(listed) == 1 + len(live_server.state.orders)  # the header, then every order the run created
+    assert {order.partner_order_id for order in live_server.state.orders} == {r.split(",")[1] for r in listed[1:]}
+    assert all(order.partner_order_id.startswith("JSCT-") for order in live_server.state.orders)
