@@ -179,14 +179,14 @@ def _altered_ids() -> ASGIApp:
 
 MODEL_DEFECTS = [
     Defect("loses-concurrent-orders", "a submit that overlaps another is answered 200, and its order then reads 404",
-           LosesConcurrentOrders, (MODEL, "concurrent"), only=True),
+           LosesConcurrentOrders, (MODEL,), only=True),
     Defect("swaps-owners-under-concurrency",
            "two partners' concurrent submits: one's order belongs to the other (its reads 403, the other's 200)",
            SwapsOwnersUnderConcurrency, (MODEL,), only=True),
     Defect("conflict-rewrites-the-idempotency-record",
            "a 409 conflict rewrites the key's record: the first payload then 409s and the conflicting one replays",
            lambda: create_app(ConflictRewritesTheRecord(load_fixtures(DEFAULT_FIXTURES))),
-           (MODEL, "test_same_key_with_different_payload_is_409_and_keeps_the_first_order"), only=True),
+           (MODEL,), only=True),
     Defect("finds-orders-by-altered-ids",
            "an order id with its last character changed, cut or extended reads the order (a 35-character prefix)",
            _altered_ids, (MODEL,), only=True),
