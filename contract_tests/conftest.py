@@ -156,8 +156,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         # took a request and died on it is a defect.
         session.exitstatus = 1 if silence.crashed_in else PYTEST_TARGET_STOPPED
     clock = config.stash.get(CLOCK_KEY, None)
-    if clock is not None and clock.out_of_time and session.exitstatus == 0:
-        session.exitstatus = PYTEST_OUT_OF_TIME  # tests left unrun: no verdict on them, so no pass
+    if clock is not None and clock.out_of_time and session.exitstatus in (0, pytest.ExitCode.INTERRUPTED):
+        # Stopped by its budget (pytest calls that interrupted): a violation found before is still the verdict;
+        # else the tests left unrun have none, so no pass.
+        session.exitstatus = 1 if session.testsfailed else PYTEST_OUT_OF_TIME
     workeroutput = getattr(config, "workeroutput", None)
     ledger = config.stash.get(LEDGER_KEY, None)
     if workeroutput is not None and ledger is not None:  # a worker: hand its counts to the controller

@@ -364,7 +364,7 @@ def _verify(args: argparse.Namespace) -> ExitCode:
         )  # fmt: skip
     elif code == ExitCode.OUT_OF_TIME:
         junit.add_failed_case(args.report, f"jafarshop-contract time budget: exit {code} ({code.meaning})",
-                              _out_of_time_line())  # fmt: skip
+                              _out_of_time_line(args))  # fmt: skip
     elif code == ExitCode.INCOMPLETE:
         junit.add_failed_case(
             args.report, f"jafarshop-contract coverage: exit {code} ({code.meaning})", _coverage_missing(args)
@@ -413,11 +413,19 @@ def _remove_coverage(args: argparse.Namespace) -> None:
         report.unlink(missing_ok=True)
 
 
-def _out_of_time_line() -> str:
+def _out_of_time_line(args: argparse.Namespace) -> str:
+    """The one line of a run stopped by its budget, naming the guide's rules that its unrun tests left unchecked."""
     budget = os.environ.get("JAFARSHOP_TIME_BUDGET") or f"{DEFAULT_TIME_BUDGET:g}"
+    try:
+        data = json.loads(coverage_base(args).with_suffix(".json").read_text(encoding="utf-8"))
+        left = [rule["id"] for rule in data["rules"] if rule["verdict"] in ("not checked", "partly checked")]
+    except (OSError, ValueError, KeyError, TypeError):
+        left = []
+    unchecked = f"; rules left unchecked or partly checked: {', '.join(left)}" if left else ""
     return (
         f"the run went past its time budget (JAFARSHOP_TIME_BUDGET={budget} s) and was stopped: the tests it did not "
-        "run give no verdict; raise the budget, or find why the target is slow (the report lists the slowest tests)"
+        f"run give no verdict{unchecked}; raise the budget, or find why the target is slow (add `-- --durations=20` "
+        "to list the slowest tests)"
     )
 
 

@@ -471,3 +471,19 @@ def test_a_cap_too_small_is_exit_2_before_any_order_and_the_cap_it_names_complet
     assert len(listed) == 1 + len(live_server.state.orders)  # the header, then every order the run created
     assert {order.partner_order_id for order in live_server.state.orders} == {r.split(",")[1] for r in listed[1:]}
     assert all(order.partner_order_id.startswith("JSCT-") for order in live_server.state.orders)
+
+
+def test_a_run_past_its_time_budget_is_exit_7_naming_what_it_left_unchecked(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """Stopped by its budget with no violation found: no pass (its unrun tests give no verdict), and the JUnit case
+    names the rules they left."""
+    env = {**SETTINGS, "JAFARSHOP_BASE_URL": live_server.url, "JAFARSHOP_TIME_BUDGET": "0.5"}
+    result = contract(tmp_path, env, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode == 7, output[-3000:]
+    assert "exit 7 (the run went past its time budget" in output
+    report = ElementTree.parse(tmp_path / "reports" / "contract-junit.xml")
+    messages = [f.get("message", "") for case in report.iter("testcase") if (f := case.find("failure")) is not None]
+    (line,) = [m for m in messages if "time budget" in m]
+    assert "JAFARSHOP_TIME_BUDGET=0.5 s" in line and "rules left unchecked or partly checked: " in line
