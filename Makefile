@@ -73,7 +73,7 @@ contract: $(CONTRACT_STAMP) ## verify the JAFARSHOP_BASE_URL target (or a mock i
 
 screenshots: $(STAMP) ## refresh the console's screenshots in docs/ (the README's) with its browser tests
 	bash scripts/install-browser
-	JAFARSHOP_SCREENSHOTS=docs $(BIN)/python -m pytest tests/test_console.py -p no:xdist
+	JAFARSHOP_SCREENSHOTS=docs $(BIN)/python -m pytest tests/test_console.py -n 0
 
 bench: $(BASE_STAMP) ## benchmark the mock against Prism (wrk, loopback); reports/bench.md; BENCH_ARGS="--duration 3"
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -14,7 +14,7 @@ from certify.rules import FAIL, NOT_EXERCISED, Graded
 from certify.timeline import MAX_TIMELINES, order_count, timelines
 
 _STYLE = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 820px; color: #1f2328; padding: 0 1rem; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1f2328; padding: 0 1rem; }
 table { border-collapse: collapse; width: 100%; } th, td { border-bottom: 1px solid #d0d7de; padding: .3rem .4rem;
 text-align: left; vertical-align: top; } .fail { color: #cf222e; font-weight: bold; } .pass { color: #1a7f37; }
 .not-exercised { color: #9a6700; } figure { margin: 1rem 0; overflow-x: auto; } ul.evidence { margin: .2rem 0 0 1rem;

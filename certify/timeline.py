@@ -5,6 +5,7 @@ same drawings; the schedule is the graders' own (certify/record.py), never a cop
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -21,7 +22,13 @@ from certify.record import (
     outcome,
 )
 
-WIDTH, LEFT, RIGHT, ROW = 760, 150, 20, 86
+# 1060 wide: the console's and the HTML report's column (1068 px), so the drawing fills it at about 1:1.
+WIDTH, LEFT, RIGHT, ROW = 1060, 150, 20, 86
+READS_ROW = ROW + 12  # a line under the lifecycle's bands names those too narrow to hold their name (SHIPPED)
+# A glyph's average width in em, on the wide side of sans-serif (DejaVu Sans, Debian chromium's), bold a tenth wider:
+# a label kept inside the drawing by this estimate is inside it when drawn.
+GLYPH_EM, BOLD = 0.62, 1.1
+KEY_COLOUR = "#bf3989"  # a changed Idempotency-Key: a colour no answer has (a 409 is purple)
 COLOURS = {
     "success": "#1a7f37",
     "no-content": "#57606a",
@@ -60,37 +67,77 @@ def _svg(run: Run, pid: str, attempts: list[Entry], reads: list[Entry]) -> str:
     height = 24 + ROW
     if reads:
         body += _reads(run, attempts, reads, top=height + 8)
-        height += 8 + ROW
-    title = escape(f"Order {attempts[0].get('slot', '?')}: {pid}")
+        height += 8 + READS_ROW
+    title = f"Order {attempts[0].get('slot', '?')}: {pid}"
+    heading, note = _cut(title, WIDTH - 8, bold=True), f" · condition: {condition}"
+    note = _cut(note, WIDTH - 8 - text_width(heading, bold=True))  # a long partner_order_id is cut, never clipped
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
-        f'height="{height}" role="img" aria-label="{title}: {escape(summary)}" font-family="sans-serif" '
-        f'font-size="11"><title>{title}</title><desc>{escape(summary)}</desc>'
-        f'<text x="4" y="14"><tspan font-weight="bold">{title}</tspan><tspan fill="#57606a"> · condition: '
-        f"{escape(condition)}</tspan></text>{body}</svg>"
+        f'height="{height}" role="img" aria-label="{escape(title)}: {escape(summary)}" font-family="sans-serif" '
+        f'font-size="11"><title>{escape(title)}</title><desc>{escape(summary)}</desc>'
+        f'<text x="4" y="14"><tspan font-weight="bold">{escape(heading)}</tspan><tspan fill="#57606a">'
+        f"{escape(note)}</tspan></text>{body}</svg>"
     )
+
+
+def _cut(text: str, room: float, bold: bool = False) -> str:
+    """`text`, or as much of it as fits in `room` followed by an ellipsis (the whole is in the SVG's title)."""
+    if text_width(text, bold=bold) <= room:
+        return text
+    keep = int(room / text_width("x", bold=bold)) - 1
+    return text[:keep] + "\u2026" if keep > 0 else ""
+
+
+def text_width(text: str, size: float = 11, bold: bool = False) -> float:
+    """About how wide `text` is drawn, rather more than less (see GLYPH_EM)."""
+    return len(text) * size * GLYPH_EM * (BOLD if bold else 1.0)
+
+
+def _inside(x: float, width: float) -> float:
+    """The left end of a label of `width` that wants to start at x, moved so that it stays in the drawing."""
+    return round(min(max(x, 2.0), WIDTH - 2 - width), 1)
+
+
+class _Lanes:
+    """The labels already drawn, per baseline: a new one takes the first lane where it overlaps none, or else goes on
+    the first lane right after the last label there (retries sent at once have their labels side by side)."""
+
+    def __init__(self) -> None:
+        self.taken: dict[float, list[tuple[float, float]]] = {}
+
+    def place(self, x: float, width: float, lanes: Sequence[float]) -> tuple[float, float]:
+        """Where a label of `width` that wants to start at x goes: its left end and its baseline."""
+        x = _inside(x, width)
+        free = [y for y in lanes if all(x + width + 4 <= a or x >= b + 4 for a, b in self.taken.get(y, []))]
+        y = free[0] if free else lanes[0]
+        if not free:
+            x = _inside(max(b for _, b in self.taken[y]) + 6, width)
+        self.taken.setdefault(y, []).append((x, x + width))
+        return x, y
 
 
 class _Axis:
     """A panel's horizontal scale: guide seconds (or minutes) to x."""
 
-    def __init__(self, span: float, unit: str) -> None:
-        self.span, self.unit = max(span, 1e-9), unit
+    def __init__(self, span: float, unit: str, height: int = ROW) -> None:
+        self.span, self.unit, self.height = max(span, 1e-9), unit, height
 
     def x(self, value: float) -> float:
         return round(LEFT + (WIDTH - LEFT - RIGHT) * min(max(value, 0.0), self.span) / self.span, 1)
 
     def ticks(self, top: int) -> str:
-        step = _nice_step(self.span)
+        step, base = _nice_step(self.span), top + self.height - 18
         marks, value = [], 0.0
         while value <= self.span + 1e-9:
-            x = self.x(value)
+            x, label = self.x(value), f"{value:g}{self.unit}"
+            at = "middle" if x + text_width(label) / 2 <= WIDTH - 2 else "end"  # the last one ends at the edge
             marks.append(
-                f'<line x1="{x}" y1="{top + ROW - 18}" x2="{x}" y2="{top + ROW - 14}" stroke="#8c959f"/>'
-                f'<text x="{x}" y="{top + ROW - 4}" text-anchor="middle" fill="#57606a">{value:g}{self.unit}</text>'
+                f'<line x1="{x}" y1="{base}" x2="{x}" y2="{base + 4}" stroke="#8c959f"/><text x="'
+                f'{x if at == "middle" else WIDTH - 2}" y="{base + 14}" text-anchor="{at}" fill="#57606a">'
+                f"{label}</text>"
             )
             value += step
-        axis = f'<line x1="{LEFT}" y1="{top + ROW - 18}" x2="{WIDTH - RIGHT}" y2="{top + ROW - 18}" stroke="#8c959f"/>'
+        axis = f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="#8c959f"/>'
         return axis + "".join(marks)
 
 
@@ -122,59 +169,92 @@ def _submits(run: Run, attempts: list[Entry], top: int) -> str:
     start = attempts[0]["t"]
     guide = [(run.guide(a["t"] - start), run.guide(_ended(a) - start)) for a in attempts]
     span = max([end for _, end in guide] + [sent for sent, _ in guide]) + 2
-    parts, streak = [], 0
+    streaks, streak = [], 0
     for entry, (sent, ended) in zip(attempts, guide, strict=True):
         streak = streak + 1 if outcome(entry) == "transient" else 0
+        streaks.append(streak)
         if 0 < streak <= MAX_RETRIES:
             span = max(span, ended + BACKOFF_SECONDS[streak - 1] + 1)
         if entry.get("imposed") == "slow":
             span = max(span, sent + MAX_TIMEOUT_SECONDS + 2)
-    axis = _Axis(span, " s")
-    parts.append(f'<text x="4" y="{top + 26}">submits</text><text x="4" y="{top + 40}" fill="#57606a">guide s since '
-                 "the first</text>")  # fmt: skip
-    streak = 0
-    for index, (entry, (sent, ended)) in enumerate(zip(attempts, guide, strict=True)):
-        kind = outcome(entry)
-        streak = streak + 1 if kind == "transient" else 0
+    axis, lanes = _Axis(span, " s"), _Lanes()
+    parts = [f'<text x="4" y="{top + 26}">submits</text><text x="4" y="{top + 40}" fill="#57606a">guide s since '
+             "the first</text>"]  # fmt: skip
+    notes, retries = [], []  # drawn over the bars; placed first (notes) and last (retries), so no label hides another
+    for entry, (sent, ended), streak in zip(attempts, guide, streaks, strict=True):
         if entry.get("imposed") == "slow":
-            x = axis.x(sent + MAX_TIMEOUT_SECONDS)
-            parts.append(
-                f'<line class="timeout-limit" x1="{x}" y1="{top}" x2="{x}" y2="{top + ROW - 18}" stroke="#bc4c00" '
-                f'stroke-dasharray="2 2"/><text x="{x + 3}" y="{top + 8}" fill="#bc4c00">timeout at most '
-                f"{MAX_TIMEOUT_SECONDS:g} s</text>"
-            )
-        if 0 < streak <= MAX_RETRIES and index + 1 <= len(attempts):
+            x, note = axis.x(sent + MAX_TIMEOUT_SECONDS), f"timeout at most {MAX_TIMEOUT_SECONDS:g} s"
+            width = text_width(note)
+            at, y = lanes.place(x + 3 if x + 3 + width <= WIDTH - 2 else x - 3 - width, width, [top + 8])
+            parts.append(f'<line class="timeout-limit" x1="{x}" y1="{top}" x2="{x}" y2="{top + ROW - 18}" '
+                         f'stroke="#bc4c00" stroke-dasharray="2 2"/>')  # fmt: skip
+            notes.append(f'<text x="{at}" y="{y}" fill="#bc4c00">{note}</text>')
+        if 0 < streak <= MAX_RETRIES:
             wait = BACKOFF_SECONDS[streak - 1]
             x0, x1 = axis.x(ended), axis.x(ended + wait)
             parts.append(
                 f'<rect x="{x0}" y="{top + 20}" width="{max(x1 - x0, 0.5)}" height="24" fill="{TOO_SOON}"/>'
                 f'<line class="expected-retry" data-earliest-s="{ended + wait:.3f}" data-retry="{streak}" x1="{x1}" '
                 f'y1="{top + 16}" x2="{x1}" y2="{top + 48}" stroke="#cf222e" stroke-dasharray="3 2"/>'
-                f'<text x="{x1 + 2}" y="{top + 58}" fill="#cf222e">retry {streak}: wait \u2265 {wait:g} s</text>'
             )
+            note = f"retry {streak}: wait \u2265 {wait:g} s"
+            width = text_width(note)
+            retries.append((x1 + 2 if x1 + 2 + width <= WIDTH - 2 else x1 - 2 - width, width, note))
         elif streak > MAX_RETRIES:
-            parts.append(f'<text x="{WIDTH - RIGHT}" y="{top + 8}" text-anchor="end" fill="#cf222e">after #'
-                         f'{entry["seq"]}: no retry left ({MAX_RETRIES} max)</text>')  # fmt: skip
-        parts.append(_attempt(entry, axis, sent, ended, top, kind))
-    return "".join(parts) + axis.ticks(top)
+            note = f"after #{entry['seq']}: no retry left ({MAX_RETRIES} max)"
+            at, y = lanes.place(WIDTH, text_width(note), [top + 8])
+            notes.append(f'<text x="{at}" y="{y}" fill="#cf222e">{escape(note)}</text>')
+    for index, (entry, (sent, ended)) in enumerate(zip(attempts, guide, strict=True)):
+        parts.append(_attempt(entry, attempts[index - 1] if index else None, axis, (sent, ended), top, lanes))
+    for x, width, note in retries:
+        at, y = lanes.place(x, width, [top + 58])
+        parts.append(f'<text x="{at}" y="{y}" fill="#cf222e">{note}</text>')
+    return "".join(parts) + "".join(notes) + axis.ticks(top)
 
 
-def _attempt(entry: Entry, axis: _Axis, sent: float, ended: float, top: int, kind: str) -> str:
+def _attempt(
+    entry: Entry, previous: Entry | None, axis: _Axis, times: tuple[float, float], top: int, lanes: _Lanes
+) -> str:
+    """One submit: its bar, how it ended, its label; a submit whose Idempotency-Key is not the one of the attempt
+    before it is marked "new key" (a retry must resend its key; after a 409 a new one is due)."""
+    sent, ended = times
+    was, now = previous.get("idempotency_key") if previous else None, entry.get("idempotency_key")
+    changed = previous is not None and now != was
+    kind = outcome(entry)
     colour, answer = COLOURS[kind], _answer(entry)
     x0, x1 = axis.x(sent), axis.x(ended)
-    label = escape(f"#{entry['seq']} {answer}")
+    label, new_key = f"#{entry['seq']} {answer}", " new key" if changed else ""
+    at, y = lanes.place(x0, text_width(label) + text_width(new_key, bold=True), [top + 20, top + 8])
+    mark = f'<tspan fill="{KEY_COLOUR}" font-weight="bold">{new_key}</tspan>' if changed else ""
     end_mark = (
         f'<text x="{x1}" y="{top + 36}" text-anchor="middle" fill="{colour}" font-weight="bold">\u00d7</text>'
         if answer in ("dropped", "timed out")
         else f'<circle cx="{x1}" cy="{top + 32}" r="3" fill="{colour}"/>'
     )
-    return (
+    drawn = (
         f'<g class="attempt" data-seq="{entry["seq"]}" data-guide-s="{sent:.3f}" data-answer="{escape(answer)}" '
         f'data-attempt="{entry.get("attempt", "")}"><title>{escape(_describe(entry, sent, ended))}</title>'
         f'<rect x="{x0 - 1}" y="{top + 26}" width="{max(x1 - x0, 0) + 2}" height="12" rx="2" fill="{colour}" '
-        f'fill-opacity="0.35" stroke="{colour}"/>{end_mark}'
-        f'<text x="{x0}" y="{top + 20}" fill="{colour}">{label}</text></g>'
+        f'fill-opacity="0.35" stroke="{colour}"/>{end_mark}<text x="{at}" y="{y}" fill="{colour}">{escape(label)}'
+        f"{mark}</text></g>"
     )
+    if not changed:
+        return drawn
+    meaning = _KEY_CHANGE.get(outcome(previous), "") if previous is not None else ""
+    why = f"#{entry['seq']} sent a new Idempotency-Key: {was or 'none'} before, {now or 'none'} now{meaning}"
+    return drawn + (
+        f'<g class="key-changed" data-seq="{entry["seq"]}"><title>{escape(why)}</title><line x1="{x0 - 1}" '
+        f'y1="{top + 22}" x2="{x0 - 1}" y2="{top + 42}" stroke="{KEY_COLOUR}" stroke-width="2.5"/>'
+        f'<path d="M{x0 - 5} {top + 22}h8l-4 5z" fill="{KEY_COLOUR}"/></g>'
+    )
+
+
+# What a new key means after each answer: a retry must resend its key; after a 409 the guide asks for a new one.
+_KEY_CHANGE = {
+    "transient": " (a retry resends the same key: a new one risks a duplicate order)",
+    "success": " (the order was created: a new key makes it twice)",
+    "conflict": " (after a 409, as the guide asks)",
+}
 
 
 def _describe(entry: Entry, sent: float, ended: float) -> str:
@@ -190,17 +270,22 @@ def _reads(run: Run, attempts: list[Entry], reads: list[Entry], top: int) -> str
     rejected = attempts[0].get("condition") == "rejected"
     bands = _bands(lifecycle, rejected)
     span = max([*minutes, bands[-1][0] if bands else 0.0]) * 1.1 + 1
-    axis = _Axis(span, " min")
+    axis, lanes = _Axis(span, " min", READS_ROW), _Lanes()
     parts = [f'<text x="4" y="{top + 26}">reads</text><text x="4" y="{top + 40}" fill="#57606a">guide min since '
              "created</text>"]  # fmt: skip
     for (begin, status), end in zip(bands, [b for b, _ in bands[1:]] + [span], strict=True):
-        fill, width = STATUS_COLOURS.get(status, FINAL_COLOUR), axis.x(end) - axis.x(begin)
-        label = status if width > 5.5 * len(status) else ""  # a band too narrow for its name keeps it in its title
-        parts.append(
-            f'<rect x="{axis.x(begin)}" y="{top + 44}" width="{width}" height="12" fill="{fill}"><title>{status} from '
-            f'{begin:g} min</title></rect><text x="{axis.x(begin) + 2}" y="{top + 54}" font-size="9" '
-            f'fill="#57606a">{label}</text>'
-        )
+        x0, x1 = axis.x(begin), axis.x(end)
+        fill, width, name = STATUS_COLOURS.get(status, FINAL_COLOUR), x1 - x0, text_width(status, 10)
+        until = f" to {end:g} min" if end < span else ""
+        parts.append(f'<rect class="band" data-status="{status}" x="{x0}" y="{top + 44}" width="{width}" height="12" '
+                     f'fill="{fill}"><title>{status} from {begin:g} min{until}</title></rect>')  # fmt: skip
+        if name + 4 <= width:
+            parts.append(f'<text x="{x0 + 2}" y="{top + 54}" font-size="10" fill="#57606a">{status}</text>')
+        else:  # too narrow for its name: the name under the band, on a tick from its middle
+            middle = round((x0 + x1) / 2, 1)
+            at, y = lanes.place(middle - name / 2, name, [top + 68])
+            parts.append(f'<line x1="{middle}" y1="{top + 56}" x2="{middle}" y2="{top + 59}" stroke="#57606a"/><text '
+                         f'x="{at}" y="{y}" font-size="10" fill="#57606a">{status}</text>')  # fmt: skip
     allowed_from = 0.0
     for entry, minute in zip(reads, minutes, strict=True):
         read_status: str | None = entry.get("order_status")

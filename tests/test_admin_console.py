@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from certify.timeline import KEY_COLOUR
 from mockserver.console import console_files
 from mockserver.model.domain import TRANSITIONS, Status
 from tests.helpers import ADMIN, KEY_A, KEY_B, SUBMIT, auth, new_order, spawn_mock
@@ -40,6 +41,13 @@ def test_the_page_loads_nothing_from_elsewhere_and_holds_no_inline_script() -> N
     assert "http://" not in scripts and "https://" not in scripts
     imported = set(re.findall(r'from "\./([a-z]+\.js)"', scripts))
     assert imported == {"api.js", "journal.js", "views.js"}  # every module the page imports is shipped
+
+
+def test_the_pages_new_key_legend_has_the_timelines_colour() -> None:
+    """The certification view's legend names the timelines' "new key" marker in its colour: two copies, tied here."""
+    files = console_files()
+    assert re.search(r"\.new-key-legend \{[^}]*color: " + KEY_COLOUR, files["style.css"].decode())
+    assert 'class="new-key-legend"' in files["index.html"].decode()
 
 
 def test_console_paths_without_a_file_or_a_slash(client: TestClient) -> None:

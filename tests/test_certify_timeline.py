@@ -13,7 +13,7 @@ from certify import html_report
 from certify.record import Record
 from certify.report import outcome
 from certify.rules import grade
-from certify.timeline import timelines
+from certify.timeline import WIDTH, text_width, timelines
 from tests.test_certify_rules import read, submit
 
 SCALE = 60.0  # guide seconds = real seconds x 60
@@ -119,3 +119,68 @@ def test_a_flood_of_orders_is_drawn_up_to_the_limit_and_says_how_many_more(tmp_p
     graded = grade(data)
     path = html_report.write(tmp_path, graded, outcome(graded), {}, data)
     assert "... and 5 more partner orders, not drawn" in path.read_text(encoding="utf-8")
+
+
+def key_marks(svg: str) -> list[str]:
+    """The seq of each attempt marked as sending a new Idempotency-Key."""
+    return [g.get("data-seq", "") for g in parsed(svg).iter(f"{SVG}g") if g.get("class") == "key-changed"]
+
+
+def test_a_retry_that_changes_its_key_is_marked_new_key_and_one_that_keeps_it_is_not() -> None:
+    same = retries([1.2, 2.2])
+    [timeline] = timelines(record(same))
+    assert key_marks(timeline.svg) == [] and "new key" not in timeline.svg
+    changed = retries([1.2, 2.2])
+    changed[1]["idempotency_key"] = changed[2]["idempotency_key"] = "k-other"
+    [timeline] = timelines(record(changed))
+    assert key_marks(timeline.svg) == ["2"]  # the third attempt resent the second's key: not new again
+    [label] = [t for t in parsed(timeline.svg).iter(f"{SVG}tspan") if t.text == " new key"]
+    assert label.get("fill") == "#bf3989"
+    assert "a retry resends the same key" in timeline.svg  # the marker's title says why it matters
+
+
+def test_a_new_key_after_a_409_is_marked_as_the_guide_asks() -> None:
+    entries = [submit(1, 1.0, "P-1", status=409, condition="409"), submit(2, 1.1, "P-1", key="k-fresh")]
+    [timeline] = timelines(record(entries))
+    assert key_marks(timeline.svg) == ["2"] and "after a 409, as the guide asks" in timeline.svg
+
+
+def drawn_extent(element: ElementTree.Element) -> tuple[float, float]:
+    """(left, right) of a <text> as the timeline estimates it (text_width), by its anchor, size and bold parts."""
+    size = float(element.get("font-size", 11))
+    parts = [(element.text or "", element.get("font-weight") == "bold")]
+    parts += [(t.text or "", t.get("font-weight") == "bold") for t in element.iter(f"{SVG}tspan")]
+    width = sum(text_width(text, size, bold) for text, bold in parts)
+    x = float(element.get("x", 0))
+    left = {"middle": x - width / 2, "end": x - width}.get(element.get("text-anchor", "start"), x)
+    return left, left + width
+
+
+def test_no_label_reaches_past_the_edges() -> None:
+    """The labels that were clipped ("timeout a..."): a timeout, retries sent at once, the last retry's note, a new
+    key, a fourth retry, a long partner_order_id, the axis' last tick."""
+    slow = submit(1, 1.0, "P-SLOW", imposed="slow", condition="slow", gave_up_at=1.0 + 29 / SCALE)
+    at_once = [dict(e, partner_order_id="P-ONCE") for e in retries([0.01, 0.01, 0.01, 0.01])]
+    at_once[3]["idempotency_key"] = "k-new"
+    late = [dict(e, partner_order_id="P-LATE", seq=e["seq"] + 20) for e in retries([1.5, 2.5, 4.5])]
+    long_pid = submit(40, 3.0, "P-" + "x" * 300)
+    for timeline in timelines(record([slow, *at_once, *late, long_pid])):
+        for text in parsed(timeline.svg).iter(f"{SVG}text"):
+            left, right = drawn_extent(text)
+            assert left >= 0 and right <= WIDTH, (timeline.partner_order_id[:20], "".join(text.itertext()))
+
+
+def test_the_shipped_band_is_named_even_when_it_is_a_sliver() -> None:
+    """SHIPPED lasts a minute (20 to 21 min) of a 25 minute axis: too narrow for its name, which is drawn under it."""
+    created = submit(1, 1.0, "P-1")
+    polls = [read(seq, 1.0 + minute * 60 / SCALE, "id-P-1", status)
+             for seq, (minute, status) in enumerate([(5.5, "PENDING_CONFIRMATION"), (11, "CONFIRMED"),
+                                                     (20.5, "SHIPPED"), (22, "DELIVERED")], start=2)]  # fmt: skip
+    [timeline] = timelines(record([created, *polls]))
+    root = parsed(timeline.svg)
+    [band] = [r for r in root.iter(f"{SVG}rect") if r.get("data-status") == "SHIPPED"]
+    names = [t for t in root.iter(f"{SVG}text") if t.text == "SHIPPED"]
+    assert len(names) == 1 and "SHIPPED from 20 min to 21 min" in timeline.svg
+    middle = float(band.get("x", 0)) + float(band.get("width", 0)) / 2
+    left, right = drawn_extent(names[0])
+    assert left <= middle <= right  # under its band, not somewhere else

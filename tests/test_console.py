@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import ADMIN_TOKEN, GUIDE_URL, KEY_A, KEY_B, ROOT, LiveServer, guide_block
+from certify.timeline import KEY_COLOUR
+from tests.helpers import ADMIN_TOKEN, GUIDE_URL, KEY_A, KEY_B, ROOT, LiveServer, guide_block, load_cart
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 CHROMIUM = Path(os.environ.get("JAFARSHOP_CHROMIUM", "/usr/bin/chromium"))
@@ -128,7 +129,6 @@ def test_a_guide_cart_shows_in_the_journal_and_is_shipped_from_the_page(page: Pa
     expect(entry).to_contain_text('"partner_order_id": "ORDER-2024-001"')
     expect(entry).to_contain_text(order_id)
     assert KEY_A not in page.content()
-    shoot(page, "journal")
 
     page.get_by_role("tab", name="Orders").click()
     row = page.locator(f"#orders tr[data-order='{order_id}']")
@@ -152,7 +152,6 @@ def test_a_guide_cart_shows_in_the_journal_and_is_shipped_from_the_page(page: Pa
     row.get_by_role("button", name="Ship").click()  # opens the step's fields
     row.get_by_label("carrier").fill("Aramex")
     row.get_by_label("tracking number").fill("34567890123")
-    shoot(page, "orders")
     row.get_by_role("button", name="Ship").click()
     expect(row).to_contain_text("SHIPPED")
     expect(row.get_by_role("button")).to_have_text(["Deliver"])
@@ -289,7 +288,6 @@ def test_a_certification_run_shows_retries_where_the_guide_puts_them(page: Page,
     expect(figures.nth(0).locator("g.read.too-soon")).to_have_count(0)
     expect(page.locator("tr[data-rule='retry-backoff']")).to_contain_text("pass")
     shoot(page, "certification")
-    shoot(page, "timelines", "#timelines")
 
     # A client that retries at once: its retries are drawn inside the wait, and the rule fails. One order that always
     # fails, on a slower clock (the guide's first second is 33 ms, not 3 ms): "at once" is a round trip, which a busy
@@ -304,3 +302,175 @@ def test_a_certification_run_shows_retries_where_the_guide_puts_them(page: Page,
     early = [drawn < allowed - 1 for drawn, allowed in pairs]
     assert len(early) == 3 and all(early), "retries sent at once must be drawn before the guide's schedule allows them"
     expect(page.locator("tr[data-rule='retry-backoff']")).to_contain_text("fail")
+
+
+def admin_call(server: LiveServer, method: str, path: str, body: Any = None) -> httpx.Response:
+    answer = httpx.request(method, f"{base_of(server)}/__admin{path}", json=body, timeout=10,
+                           headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})  # fmt: skip
+    assert answer.status_code < 300, answer.text
+    return answer
+
+
+def submit_cart(server: LiveServer, pid: str, key: str, partner_key: str = KEY_A) -> httpx.Response:
+    cart = dict(load_cart("guide-mixed-cart"), partner_order_id=pid)
+    headers = {"Authorization": f"Bearer {partner_key}", "Idempotency-Key": key}
+    return httpx.post(f"{server.url}/carts/submit", json=cart, headers=headers, timeout=10)
+
+
+def test_the_journal_shows_milliseconds_keys_and_partner_orders_and_filters_by_them(
+    page: Page, live_server: LiveServer
+) -> None:
+    """A retried submit (a 503, then the same key), another order, a read: a click on a row's key shows that key's
+    requests only, a click on its partner order that order's submit and read; the filter line clears both."""
+    admin_call(live_server, "POST", "/faults", {"count": 1, "operation": "submitCart", "status": 503})
+    assert submit_cart(live_server, "RETRY-1", "k-retry-1").status_code == 503
+    created = submit_cart(live_server, "RETRY-1", "k-retry-1")
+    assert created.status_code == 200
+    assert submit_cart(live_server, "OTHER-1", "k-other-1").status_code == 200
+    partner_read(live_server, created.json()["supplier_order_id"])
+    open_console(page, live_server)
+    rows = page.locator("#journal > li")
+    expect(rows).to_have_count(4, timeout=WAIT_MS)
+    for index in range(4):
+        expect(rows.nth(index).locator("time")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d\.\d{3}$"))
+    expect(rows.locator("button[data-filter=idempotency_key]")).to_have_text(["k-other-1", "k-retry-1", "k-retry-1"])
+    # The injected 503 answered before the body was read: that entry has no body, so no partner_order_id, and its
+    # key is what ties it to its retry.
+    expect(rows.locator("button[data-filter=partner_order_id]")).to_have_text(["RETRY-1", "OTHER-1", "RETRY-1"])
+    cut = page.evaluate("""() => [...document.querySelectorAll("#journal summary > *")]
+        .filter((part) => part.scrollWidth > part.clientWidth + 1).map((part) => part.textContent)""")
+    assert cut == [], f"journal columns cut short: {cut}"
+    focus = page.locator("#journal-focus")
+    expect(focus).to_be_hidden()
+
+    rows.nth(2).get_by_role("button", name="k-retry-1").click()
+    expect(rows).to_have_count(2)
+    expect(rows.locator("summary .code")).to_have_text(["200", "503"])  # the retry and the attempt it retried
+    expect(focus).to_be_visible()
+    expect(focus).to_contain_text("key k-retry-1")
+    expect(rows.nth(0).locator("details")).not_to_have_attribute("open", "")  # the click filtered, did not open it
+    page.get_by_role("button", name="Show every request").click()
+    expect(rows).to_have_count(4)
+    expect(focus).to_be_hidden()
+
+    rows.nth(0).get_by_role("button", name="RETRY-1").click()
+    expect(rows).to_have_count(2)
+    expect(rows.locator("summary .path")).to_have_text([re.compile(r"^GET /v1/orders/"), "POST /v1/carts/submit"])
+    expect(focus).to_contain_text("partner order RETRY-1")
+    page.locator("#journal-filter").get_by_label("Live").focus()  # no focus ring on the rows in the picture
+    shoot(page, "journal")
+    page.get_by_role("button", name="Show every request").click()
+    expect(rows).to_have_count(4)
+
+
+def test_the_orders_view_shows_reasons_and_tracking_and_filters_by_partner_and_status(
+    page: Page, live_server: LiveServer
+) -> None:
+    ids = {}
+    for pid, key in [("SHIP-1", KEY_A), ("REJECT-1", KEY_B), ("WAIT-1", KEY_A)]:
+        answer = submit_cart(live_server, pid, f"k-{pid}", key)
+        assert answer.status_code == 200, answer.text
+        ids[pid] = answer.json()["supplier_order_id"]
+    admin_call(live_server, "POST", f"/orders/{ids['SHIP-1']}/confirm")
+    tracking = {"carrier": "Aramex", "tracking_number": "34567890123", "tracking_url": "https://track.example/3456"}
+    admin_call(live_server, "POST", f"/orders/{ids['SHIP-1']}/ship", tracking)
+    admin_call(live_server, "POST", f"/orders/{ids['REJECT-1']}/reject", {"rejection_reason": "SKU out of stock"})
+    open_console(page, live_server)
+    page.get_by_role("tab", name="Orders").click()
+    rows = page.locator("#orders tr")
+    expect(rows).to_have_count(3)
+    shipped, rejected = (
+        page.locator(f"tr[data-order='{ids['SHIP-1']}']"),
+        page.locator(f"tr[data-order='{ids['REJECT-1']}']"),
+    )
+    expect(shipped.locator(".tracking")).to_have_text("Aramex 34567890123 track")
+    expect(shipped.get_by_role("link", name="track")).to_have_attribute("href", tracking["tracking_url"])
+    expect(rejected.locator(".rejection-reason")).to_have_text("SKU out of stock")
+    for pid, order_id in ids.items():  # an order's id on one line: one line high, and all of it shown
+        box = page.locator(f"tr[data-order='{order_id}'] code.id").bounding_box()
+        assert box is not None and box["height"] < 22, (pid, box)
+        assert page.locator(f"tr[data-order='{order_id}'] code.id").inner_text() == order_id
+    table, view = page.locator("table.orders").bounding_box(), page.locator("#view-orders").bounding_box()
+    assert table and view and table["x"] + table["width"] <= view["x"] + view["width"] + 1  # nothing pushed out
+    page.locator("#orders-filter").focus()
+    shoot(page, "orders")
+
+    status = page.locator("#orders-filter").get_by_label("Status")
+    status.select_option("REJECTED")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("REJECT-1")
+    status.select_option("")
+    partner = page.locator("#orders-filter").get_by_label("Partner")
+    partner.select_option("partner-a")
+    expect(rows).to_have_count(2)
+    expect(rows.locator(".order-status")).to_have_text(["PENDING_CONFIRMATION", "SHIPPED"])
+    status.select_option("SHIPPED")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("SHIP-1")
+    status.select_option("CANCELLED")
+    expect(rows).to_have_count(0)
+    expect(page.locator("#orders-empty")).to_have_text("No order with these filters.")
+
+
+# Counts what changes under #view-certification for `ms`: each mutation as where it happened, for the message.
+WATCH_MUTATIONS = """async (ms) => {
+  const seen = [];
+  const observer = new MutationObserver((records) => {
+    for (const r of records) seen.push(`${r.type} on ${r.target.nodeName}#${r.target.id}.${r.target.className}`);
+  });
+  observer.observe(document.getElementById("view-certification"),
+                   { subtree: true, childList: true, attributes: true, characterData: true });
+  await new Promise((done) => setTimeout(done, ms));
+  observer.disconnect();
+  return seen;
+}"""
+# Every <text> of every timeline that reaches past its drawing's edges, as drawn by the browser.
+LABELS_OUTSIDE = """() => [...document.querySelectorAll("#timelines svg")].flatMap((svg) => {
+  const edge = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll("text")].filter((text) => {
+    const box = text.getBoundingClientRect();
+    return box.left < edge.left - 0.5 || box.right > edge.right + 0.5 || box.top < edge.top - 0.5
+      || box.bottom > edge.bottom + 0.5;
+  }).map((text) => text.textContent);
+})"""
+
+
+def test_timelines_fill_the_view_keep_their_labels_mark_a_new_key_and_stay_still(
+    page: Page, live_server: LiveServer
+) -> None:
+    """A client that changes its key on a retry, against an order that goes through its lifecycle, one that fails once
+    and one that answers slowly: the drawings fill the column, no label is cut at an edge, SHIPPED is named, the new
+    key is marked, and with nothing new the view does not change at all."""
+    open_console(page, live_server)
+    page.get_by_role("tab", name="Certification").click()
+    page.get_by_label("Time scale").fill("300")
+    page.get_by_label("Scenario").fill("ok, 503-once, slow")
+    page.get_by_role("button", name="Arm a run").click()
+    expect(page.locator("#armed")).to_be_visible()
+    run_guide_client(page, live_server, "--break", "idempotency-retry-same")
+    figures = page.locator("#timelines figure")
+    expect(figures).to_have_count(3, timeout=WAIT_MS)
+    expect(page.locator("tr[data-rule='idempotency-retry-same']")).to_contain_text("fail")
+    once = page.locator("#timelines figure", has_text="503-once")
+    expect(once.locator("g.key-changed")).to_have_count(1)
+    expect(once.locator("tspan", has_text="new key")).to_have_attribute("fill", KEY_COLOUR)
+    expect(figures.nth(0).locator("text", has_text=re.compile(r"^SHIPPED$"))).to_have_count(1)
+    expect(page.locator("#timelines figure", has_text="slow")).to_contain_text("timeout at most 30 s")
+    assert page.evaluate(LABELS_OUTSIDE) == []
+    column = page.locator("#timelines").bounding_box()
+    for index in range(3):
+        drawing = figures.nth(index).locator("svg").bounding_box()
+        assert column and drawing and drawing["width"] >= 0.95 * column["width"], (drawing, column)
+    shoot(page, "timelines", "#timelines")
+
+    page.wait_for_timeout(1500)  # the grade settles (pending judgements reach their time)
+    held = figures.nth(1).element_handle()
+    changes = page.evaluate(WATCH_MUTATIONS, 5000)
+    assert changes == [], f"the certification view changed {len(changes)} times with nothing new: {changes[:10]}"
+    assert held is not None and held.evaluate("node => node.isConnected")  # the element looked at is still there
+    # Something new (a read of the certification partner's, of no order) changes the count, and no figure.
+    count = int(re.search(r"\((\d+) requests", page.locator("#cert-summary").inner_text()).group(1))  # type: ignore[union-attr]
+    key = page.locator("#cert-key").input_value()
+    httpx.get(f"{live_server.url}/orders/nothing-here", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    expect(page.locator("#cert-summary")).to_contain_text(f"({count + 1} requests, as of", timeout=WAIT_MS)
+    assert held.evaluate("node => node.isConnected")

@@ -104,9 +104,15 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
         return no_content()
 
     async def getJournal(
-        partner_id: str | None = None, limit: int = 100, operation: str | None = None, status: int | None = None
+        partner_id: str | None = None,
+        limit: int = 100,
+        operation: str | None = None,
+        status: int | None = None,
+        partner_order_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Any:
-        return state.journal_entries(partner_id, limit, operation, status), 200
+        found = state.journal_entries(partner_id, limit, operation, status, partner_order_id, idempotency_key)
+        return found, 200
 
     async def clearJournal() -> Any:
         state.clear_journal()

@@ -1,7 +1,8 @@
 """The ASGI layer that records each partner request in the journal (model/journal.py) as it is finally answered,
-with its request and answer bodies (cut at MAX_JOURNAL_BODY; the request's own key blanked out) and what became of
-the answer (sent whole, dropped after N bytes, or the client hung up after N seconds). A request that began before a
-reset is not journalled after it (model/state.py)."""
+with the partner_order_id it concerns (the cart's, or the order read's), its request and answer bodies (cut at
+MAX_JOURNAL_BODY; the request's own key blanked out) and what became of the answer (sent whole, dropped after N
+bytes, or the client hung up after N seconds). A request that began before a reset is not journalled after it
+(model/state.py)."""
 
 from __future__ import annotations
 
@@ -87,15 +88,17 @@ class RequestJournal:
                 errors = json.loads(error_body).get("details")
             except (ValueError, AttributeError):
                 errors = None
+        operation = partner_operation(scope)
         entry = JournalEntry(
             time=self.state.clock(),
             method=scope["method"],
             path=scope["path"],
             status=status,
-            operation=partner_operation(scope),
+            operation=operation,
             # Resolved by an inner layer already, or here (the key is never stored).
             partner_id=authorized_partner(self.state, scope, headers.get("authorization")),
             idempotency_key=idempotency_key(headers.get("idempotency-key")),
+            partner_order_id=(sent if operation == "submitCart" else answered).partner_order_id(token),
             errors=errors,
             fault=noted_fault(scope),
             request_body=sent.text(token),
@@ -122,6 +125,20 @@ class _Capture:
         self.size += len(chunk)
         if len(self.data) < MAX_JOURNAL_BODY:
             self.data.extend(chunk[: MAX_JOURNAL_BODY - len(self.data)])
+
+    def partner_order_id(self, token: str | None) -> str | None:
+        """The `partner_order_id` of a whole JSON object body (a cart sent, an order answered), if it has one, the
+        request's own bearer token blanked out (an id may quote it, as a body may)."""
+        if not self.whole or b"partner_order_id" not in self.data:
+            return None
+        try:
+            body = json.loads(self.data)
+        except ValueError:
+            return None
+        found = body.get("partner_order_id") if isinstance(body, dict) else None
+        if not isinstance(found, str) or not found:
+            return None
+        return found.replace(token, REDACTED) if token else found
 
     @property
     def whole(self) -> bool:

@@ -1,7 +1,8 @@
-"""The request journal: the last partner requests (time, partner, operation, status, Idempotency-Key, the errors the
-client was told, the fault that shaped the answer, the request and answer bodies, and what became of the answer:
-sent whole, dropped by the mock after N bytes, or left by a client that hung up after N seconds). Never an API key:
-the key is resolved to its partner, and a body that quotes it has it blanked out. layers/journal.py records them."""
+"""The request journal: the last partner requests (time, partner, operation, status, Idempotency-Key, the
+partner_order_id of the cart sent or of the order read, the errors the client was told, the fault that shaped the
+answer, the request and answer bodies, and what became of the answer: sent whole, dropped by the mock after N bytes,
+or left by a client that hung up after N seconds). Never an API key: the key is resolved to its partner, and a body
+that quotes it has it blanked out. layers/journal.py records them."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ class JournalEntry:
     operation: str | None
     partner_id: str | None
     idempotency_key: str | None
+    partner_order_id: str | None = (
+        None  # of the cart submitted, or of the order read (the console groups retries by it)
+    )
     errors: Any = None
     fault: str | None = None
     request_body: str | None = None
@@ -67,15 +71,23 @@ class Journal:
         self.entries.append(entry)
 
     def query(
-        self, partner_id: str | None = None, limit: int = 100, operation: str | None = None, status: int | None = None
+        self,
+        partner_id: str | None = None,
+        limit: int = 100,
+        operation: str | None = None,
+        status: int | None = None,
+        partner_order_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Newest first, optionally one partner's, one operation's, one status's."""
+        """Newest first, optionally one partner's, one operation's, one status's, one partner order's, one key's."""
         found = []
         for entry in reversed(self.entries):
             if (
                 (partner_id is None or entry.partner_id == partner_id)
                 and (operation is None or entry.operation == operation)
                 and (status is None or entry.status == status)
+                and (partner_order_id is None or entry.partner_order_id == partner_order_id)
+                and (idempotency_key is None or entry.idempotency_key == idempotency_key)
             ):
                 found.append(entry.as_json())
                 if len(found) >= limit:

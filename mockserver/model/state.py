@@ -283,10 +283,16 @@ class MockState:
             return True
 
     def journal_entries(
-        self, partner_id: str | None = None, limit: int = 100, operation: str | None = None, status: int | None = None
+        self,
+        partner_id: str | None = None,
+        limit: int = 100,
+        operation: str | None = None,
+        status: int | None = None,
+        partner_order_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> list[dict[str, Any]]:
         with self.lock:
-            return self.journal.query(partner_id, limit, operation, status)
+            return self.journal.query(partner_id, limit, operation, status, partner_order_id, idempotency_key)
 
     def clear_journal(self) -> None:
         with self.lock:

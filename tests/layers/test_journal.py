@@ -85,3 +85,24 @@ def test_the_journal_reuses_the_partner_the_fast_path_authenticated(
             client.post(SUBMIT, json=mixed_cart, headers=auth())
     assert CountingState.authentications == 10  # one SHA-256 of the key per request, not two
     assert [entry["partner_id"] for entry in state.journal.query()] == ["partner-a"] * 10
+
+
+def test_journal_entries_name_their_partner_order(client: TestClient, mixed_cart: dict[str, Any]) -> None:
+    """The cart's partner_order_id on a submit (also a refused one), the order's on a read, none on a 404; and the
+    journal filters by it and by the Idempotency-Key, so a client's retries can be read together."""
+    cart = dict(mixed_cart, partner_order_id="JOURNAL-P1")
+    created = client.post(SUBMIT, json=cart, headers=auth(KEY_A, **{"Idempotency-Key": "k-j1"})).json()
+    client.post(SUBMIT, json=dict(cart, items=[]), headers=auth(KEY_A, **{"Idempotency-Key": "k-j2"}))
+    client.get(f"/v1/orders/{created['supplier_order_id']}", headers=auth(KEY_A))
+    client.get("/v1/orders/unknown", headers=auth(KEY_A))
+    client.post(SUBMIT, content=b'{"partner_order_id": ', headers=auth(KEY_A, **{"Content-Type": "application/json"}))
+    entries = client.get("/__admin/journal", headers=ADMIN).json()
+    assert [e["partner_order_id"] for e in entries] == [None, None, "JOURNAL-P1", "JOURNAL-P1", "JOURNAL-P1"]
+    mine = client.get("/__admin/journal?partner_order_id=JOURNAL-P1", headers=ADMIN).json()
+    assert [(e["operation"], e["status"]) for e in mine] == [
+        ("getOrder", 200),
+        ("submitCart", 422),
+        ("submitCart", 200),
+    ]
+    keyed = client.get("/__admin/journal?idempotency_key=k-j2", headers=ADMIN).json()
+    assert [(e["idempotency_key"], e["status"]) for e in keyed] == [("k-j2", 422)]

@@ -91,3 +91,31 @@ export function enumOf(name, property) {
   return [];
 }
 
+
+// Changing the page only where the data changed: a view polled every second that rewrote itself each time replaced
+// the very element a user was reading, selecting or hovering (and every one a browser test held).
+export function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
+export function setHidden(node, hidden) { if (node.hidden !== hidden) node.hidden = hidden; }
+
+const drawn = new WeakMap(); // container -> Map(key -> { sig, node })
+
+// Makes `container`'s children one node per item, in order: an item whose signature is the one drawn keeps its node
+// untouched; a new or changed one gets build(item); nodes of items gone are removed.
+export function keyed(container, items, key, signature, build) {
+  const before = drawn.get(container) || new Map();
+  const after = new Map();
+  items.forEach((item, index) => {
+    const id = String(key(item));
+    const sig = signature(item);
+    const old = before.get(id);
+    const node = old && old.sig === sig ? old.node : build(item);
+    if (old && old.node !== node) old.node.remove();
+    after.set(id, { sig, node });
+    if (container.children[index] !== node) container.insertBefore(node, container.children[index] || null);
+  });
+  for (const [id, { node }] of before) if (!after.has(id)) node.remove();
+  drawn.set(container, after);
+}
+
+// Forget what was drawn: the next keyed() builds every node again (a view opened anew starts from the data).
+export function redraw(container) { drawn.delete(container); container.replaceChildren(); }

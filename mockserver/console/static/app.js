@@ -1,8 +1,8 @@
 // The mock's console: every datum comes from the admin API (/__admin), with the admin token kept in sessionStorage.
 // No framework, no build step: plain DOM, text set with textContent; the one markup taken as is is the timelines'
 // SVG, which the admin API builds with every client string escaped.
-import { $, TOKEN_KEY, act, api, enumOf, fill, hooks, loaded, say } from "./api.js";
-import { forgetPartners, loadJournal, restartJournal } from "./journal.js";
+import { $, TOKEN_KEY, act, api, enumOf, fill, hooks, loaded, redraw, say } from "./api.js";
+import { clearJournalFocus, forgetPartners, loadJournal, restartJournal } from "./journal.js";
 import {
   addStep, arm, copy, loadCatalogue, loadCertification, loadFaults, loadOrders, loadPartners, resetSteps, revealKey,
 } from "./views.js";
@@ -70,6 +70,7 @@ const VIEWS = {
 async function show(name, focus) {
   current = name;
   resetSteps();
+  if (name === "orders") redraw($("orders")); // opened anew: no step's fields left open from before
   for (const tab of document.querySelectorAll("[role=tab]")) {
     const selected = tab.id === `tab-${name}`;
     tab.setAttribute("aria-selected", String(selected));
@@ -131,6 +132,8 @@ function wire() {
   filter.addEventListener("change", () => { restartJournal(); refresh(); });
   filter.addEventListener("submit", (event) => { event.preventDefault(); restartJournal(); refresh(); });
   $("journal-clear").addEventListener("click", () => act("Journal emptied", () => api("DELETE", "/journal")));
+  $("journal-focus-clear").addEventListener("click", () => { clearJournalFocus(); $("journal-filter").elements.partner_id.focus(); });
+  $("orders-filter").addEventListener("change", () => refresh());
   $("add-step").addEventListener("click", () => addStep(null).focus());
   $("auto-advance").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -1,6 +1,10 @@
 // The journal view: the latest partner requests, polled; entries are kept by number, so an open one stays open
-// (and focused) while new ones arrive above it.
-import { $, api, el, fill } from "./api.js";
+// (and focused) while new ones arrive above it. Each row names its partner_order_id and Idempotency-Key: a click on
+// one shows only the requests with that value (a client's retries side by side), until the filter is cleared.
+import { $, api, el, hooks, setHidden } from "./api.js";
+
+// The journal's filters a row sets, with how the row and the filter line name them.
+const FOCUS = { partner_order_id: "partner order", idempotency_key: "key" };
 
 const journalItems = new Map();
 let journalQuery = null;
@@ -10,9 +14,10 @@ export async function loadJournal() {
   if (!form.elements.live.checked && journalQuery !== null) return;
   await loadPartnerChoices();
   const query = new URLSearchParams({ limit: "200" });
-  for (const name of ["partner_id", "operation", "status"]) {
+  for (const name of ["partner_id", "operation", "status", ...Object.keys(FOCUS)]) {
     if (form.elements[name].value) query.set(name, form.elements[name].value);
   }
+  showFocus(form);
   const entries = await api("GET", `/journal?${query}`);
   if (String(query) !== journalQuery) {
     journalItems.clear();
@@ -32,19 +37,61 @@ export async function loadJournal() {
     list.insertBefore(item, anchor);
     anchor = item.nextSibling;
   }
-  $("journal-empty").hidden = entries.length > 0;
+  setHidden($("journal-empty"), entries.length > 0);
+}
+
+// The filter a row's value set, shown with a button that clears it.
+function showFocus(form) {
+  const set = Object.keys(FOCUS).filter((name) => form.elements[name].value);
+  setHidden($("journal-focus"), !set.length);
+  const text = set.map((name) => `${FOCUS[name]} ${form.elements[name].value}`).join(" and ");
+  const shown = $("journal-focus-value");
+  if (shown.textContent !== text) shown.textContent = text;
+}
+
+export function focusJournal(name, value) {
+  const form = $("journal-filter");
+  form.elements[name].value = value;
+  restartJournal();
+  hooks.refresh();
+}
+
+export function clearJournalFocus() {
+  const form = $("journal-filter");
+  for (const name of Object.keys(FOCUS)) form.elements[name].value = "";
+  restartJournal();
+  hooks.refresh();
+}
+
+// "12:34:56.789" (UTC, to the millisecond), the whole timestamp in its title.
+function clock(time) {
+  const found = /T(\d{2}:\d{2}:\d{2})(?:\.(\d{1,3})\d*)?/.exec(time);
+  const shown = found ? `${found[1]}.${(found[2] || "").padEnd(3, "0")}` : time;
+  return el("time", shown, { class: "time", datetime: time, title: `${time} (UTC)` });
+}
+
+// A row's partner_order_id or key: a button that filters the journal by it (the summary is not toggled).
+function focusButton(name, value) {
+  const node = el("button", value, {
+    type: "button", class: `focus ${name}`, "data-filter": name, title: `Show only the requests with ${FOCUS[name]} ${value}`,
+  });
+  node.addEventListener("click", (event) => { event.preventDefault(); event.stopPropagation(); focusJournal(name, value); });
+  return node;
 }
 
 function journalEntry(entry) {
   const item = el("li", null, { "data-seq": entry.seq, "data-status": entry.status });
   const details = el("details");
   const summary = el("summary");
-  const time = entry.time.replace("T", " ").replace(/\.\d+/, "").replace("Z", "");
   summary.append(
-    el("span", time, { class: "time" }),
+    clock(entry.time),
     el("span", entry.status, { class: `code s${String(entry.status)[0]}` }),
     el("span", `${entry.method} ${entry.path}`, { class: "path" }),
     el("span", entry.partner_id || "(not authenticated)", { class: "partner" }),
+    entry.partner_order_id ? focusButton("partner_order_id", entry.partner_order_id)
+      : el("span", "", { class: "focus none" }),
+    entry.idempotency_key ? focusButton("idempotency_key", entry.idempotency_key)
+      : el("span", entry.operation === "submitCart" ? "no key" : "", { class: "focus none" }),
   );
   if (entry.fault) summary.append(el("span", entry.fault, { class: "fault" }));
   details.append(summary);
@@ -52,6 +99,7 @@ function journalEntry(entry) {
   const add = (name, value) => { if (value !== null && value !== undefined) facts.append(el("dt", name), el("dd", value)); };
   add("Operation", entry.operation || "(none: no such route)");
   add("Partner", entry.partner_id || "(the request did not authenticate)");
+  add("Partner order", entry.partner_order_id);
   add("Idempotency-Key", entry.idempotency_key);
   add("Shaped by", entry.fault);
   details.append(facts);
@@ -76,11 +124,16 @@ function bodyBlock(text) {
   return el("pre", shown, { tabindex: "0" });
 }
 
+// The partner filters (the journal's, the orders'): "any" and every partner, the choice kept.
 let partnerChoicesLoaded = false;
-async function loadPartnerChoices() {
+export async function loadPartnerChoices() {
   if (partnerChoicesLoaded) return;
   const partners = await api("GET", "/partners");
-  fill(document.querySelector("#journal-filter [name=partner_id]"), partners.map((p) => p.id));
+  for (const select of document.querySelectorAll("select.partner-choice")) {
+    const chosen = select.value;
+    select.replaceChildren(el("option", "any", { value: "" }), ...partners.map((p) => el("option", p.id, { value: p.id })));
+    select.value = partners.some((p) => p.id === chosen) ? chosen : "";
+  }
   partnerChoicesLoaded = true;
 }
 

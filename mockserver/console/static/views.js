@@ -1,23 +1,48 @@
 // The views that change the mock: orders and auto-advance, SKUs, faults, partners, and the certification run with
 // its live scorecard and timelines.
-import { $, act, api, button, el, fill, row, say, schema } from "./api.js";
+import { $, act, api, button, el, fill, keyed, row, say, schema, setHidden, setText } from "./api.js";
+import { loadPartnerChoices } from "./journal.js";
 
 // Orders: one button per allowed step; a step with a body opens its fields first.
 let stepsShown = false; // the auto-advance form is filled when the view opens or is saved, not under the user's edits
+// A row is rebuilt only when its order changed, so a step's fields being filled in another row stay as they are.
 export async function loadOrders() {
-  const [orders, auto] = await Promise.all([api("GET", "/orders"), api("GET", "/auto-advance")]);
-  const body = $("orders");
-  body.replaceChildren(...orders.map((order) => {
-    const steps = el("div", null, { class: "actions" });
-    for (const action of order.actions) steps.append(actionControl(order, action));
-    const tr = row([el("code", order.id), order.partner_id, order.partner_order_id, el("span", order.status, { class: "order-status" }),
-      (order.created_at || "").replace("T", " ").replace(/\.\d+/, ""), steps]);
-    tr.dataset.order = order.id;
-    return tr;
-  }));
-  $("orders-empty").hidden = orders.length > 0;
+  await loadPartnerChoices();
+  const filter = $("orders-filter");
+  if (filter.elements.status.options.length === 1) fill(filter.elements.status, schema("OrderStatus").enum);
+  const query = new URLSearchParams();
+  for (const name of ["partner_id", "status"]) if (filter.elements[name].value) query.set(name, filter.elements[name].value);
+  const filtered = String(query) !== "";
+  const [orders, auto] = await Promise.all([api("GET", `/orders${filtered ? `?${query}` : ""}`), api("GET", "/auto-advance")]);
+  keyed($("orders"), orders, (order) => order.id, (order) => JSON.stringify(order), orderRow);
+  setHidden($("orders-empty"), orders.length > 0);
+  setText($("orders-empty"), filtered ? "No order with these filters." : "No order yet.");
   if (!stepsShown) renderSteps(auto.steps);
   stepsShown = true;
+}
+
+function orderRow(order) {
+  const steps = el("div", null, { class: "actions" });
+  for (const action of order.actions) steps.append(actionControl(order, action));
+  const tr = row([el("code", order.id, { class: "id" }), order.partner_id, order.partner_order_id,
+    el("span", order.status, { class: "order-status" }), (order.created_at || "").replace("T", " ").replace(/\.\d+/, ""),
+    outcomeOf(order), steps]);
+  tr.dataset.order = order.id;
+  tr.dataset.status = order.status;
+  return tr;
+}
+
+// What the partner reads of how the order ended or travels: the rejection reason, or the carrier and tracking.
+function outcomeOf(order) {
+  if (order.rejection_reason) return el("span", order.rejection_reason, { class: "rejection-reason" });
+  const tracking = order.tracking;
+  if (!tracking) return "";
+  const shown = el("span", null, { class: "tracking" });
+  shown.append(`${tracking.carrier} `, el("code", tracking.tracking_number));
+  if (/^https?:\/\//.test(tracking.tracking_url || "")) {
+    shown.append(" ", el("a", "track", { href: tracking.tracking_url, rel: "noreferrer noopener", target: "_blank" }));
+  }
+  return shown;
 }
 
 function verb(action) { return action.path.split("/").pop(); }
@@ -105,43 +130,51 @@ export function revealKey(answer) {
   $("copy-key").focus();
 }
 
-// Certification: the run, the partner's settings and the live scorecard with its timelines.
+// Certification: the run, the partner's settings and the live scorecard with its timelines. Polled every second; a
+// rule's row or an order's figure is replaced only when it changed, and nothing at all when nothing did.
+let shownGrade = null;
 export async function loadCertification() {
   let card;
   try {
     card = await api("GET", "/certification/scorecard");
   } catch (error) {
     if (error.status !== 404) throw error;
-    $("cert-none").hidden = false;
-    $("scorecard").hidden = true;
+    setHidden($("cert-none"), false);
+    setHidden($("scorecard"), true);
     return;
   }
-  $("cert-none").hidden = true;
-  $("scorecard").hidden = false;
-  $("cert-summary").textContent = `${card.summary} (${card.requests} requests, ${card.elapsed.toFixed(1)} s real = ` +
-    `${(card.elapsed * card.time_scale / 60).toFixed(1)} min guide time)`;
-  $("rules").replaceChildren(...card.rules.map((r) => {
-    const why = el("div", r.reason);
-    if (r.verdict === "fail" && r.evidence.length) {
-      const list = el("ul", null, { class: "evidence" });
-      for (const item of r.evidence) list.append(el("li", item));
-      why.append(list);
-    }
-    const tr = row([el("code", r.id), r.level, el("span", r.verdict, { class: `verdict ${r.verdict.replace(" ", "-")}` }), why]);
-    tr.dataset.rule = r.id;
-    return tr;
-  }));
-  const box = $("timelines");
+  setHidden($("cert-none"), true);
+  setHidden($("scorecard"), false);
+  // The clock is read when the grade changes, not every second: the line says when the grade was last new.
+  const grade = JSON.stringify([card.summary, card.requests, card.rules]);
+  if (shownGrade !== grade) {
+    shownGrade = grade;
+    setText($("cert-summary"), `${card.summary} (${card.requests} requests, as of ${card.elapsed.toFixed(1)} s real = ` +
+      `${(card.elapsed * card.time_scale / 60).toFixed(1)} min guide time)`);
+  }
+  keyed($("rules"), card.rules, (r) => r.id, (r) => JSON.stringify(r), ruleRow);
   const parser = new DOMParser();
-  box.replaceChildren(...card.timelines.map((t) => {
+  keyed($("timelines"), card.timelines, (t) => t.partner_order_id, (t) => t.svg, (t) => {
     const figure = el("figure", null, { "data-order": t.partner_order_id });
     const svg = parser.parseFromString(t.svg, "image/svg+xml").documentElement;
     figure.append(document.importNode(svg, true));
     return figure;
-  }));
-  if (card.orders > card.timelines.length) {
-    box.append(el("p", `... and ${card.orders - card.timelines.length} more partner orders, not drawn.`, { class: "muted" }));
+  });
+  const more = card.orders - card.timelines.length;
+  setHidden($("timelines-more"), more <= 0);
+  setText($("timelines-more"), more > 0 ? `... and ${more} more partner orders, not drawn.` : "");
+}
+
+function ruleRow(r) {
+  const why = el("div", r.reason);
+  if (r.verdict === "fail" && r.evidence.length) {
+    const list = el("ul", null, { class: "evidence" });
+    for (const item of r.evidence) list.append(el("li", item));
+    why.append(list);
   }
+  const tr = row([el("code", r.id), r.level, el("span", r.verdict, { class: `verdict ${r.verdict.replace(" ", "-")}` }), why]);
+  tr.dataset.rule = r.id;
+  return tr;
 }
 
 export async function arm(form) {
