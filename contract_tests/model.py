@@ -232,7 +232,9 @@ def altered_ids(order_id: str) -> dict[str, str]:
 
 
 def spelled_ids(order_id: str) -> dict[str, str]:
-    """Other spellings of a UUID a target may read as the same order (the identifiers decision)."""
+    """Other spellings of a UUID a target may read as the same order (the identifiers decision; Python's uuid.UUID()
+    and Go's uuid.Parse, for two, read them all): upper case, lower case, without dashes, in braces (percent-encoded),
+    as a URN."""
     spellings = {
         "upper case": order_id.upper(),
         "lower case": order_id.lower(),

@@ -9,34 +9,15 @@ import pytest
 
 from contract_tests.checks import ReferenceOrder, create_order
 from contract_tests.client import ApiClient, expect
+from contract_tests.model import same_order, spelled_ids
 from contract_tests.strategies import SampleCart
-
-
-def order_id_spellings(order_id: str) -> dict[str, str]:
-    """Other spellings of a UUID that a target may read as the same order (Python's uuid.UUID() and Go's uuid.Parse,
-    for two, read them all): upper case, lower case, without dashes, in braces (percent-encoded), as a URN."""
-    spellings = {
-        "upper case": order_id.upper(),
-        "lower case": order_id.lower(),
-        "no dashes": order_id.replace("-", ""),
-        "braces": f"%7B{order_id}%7D",
-        "URN": f"urn:uuid:{order_id}",
-    }
-    return {how: spelled for how, spelled in spellings.items() if spelled != order_id}
-
-
-def _same_order(a: str, b: str) -> bool:
-    try:
-        return uuid.UUID(a) == uuid.UUID(b)
-    except ValueError:
-        return a == b
 
 
 def test_each_spelling_of_an_order_id_reads_that_order_or_none(api: ApiClient, reference_order: ReferenceOrder) -> None:
     """Read with a spelling of its id, the order is that order (200) or no order (404, or 400 for a form the target
     refuses); never another one, never a 403 for the partner's own order."""
     cart, order_id = reference_order.cart, reference_order.id
-    for how, spelled in order_id_spellings(order_id).items():
+    for how, spelled in spelled_ids(order_id).items():
         response = api.get_order(spelled)
         assert response.status_code in (200, 400, 404), (
             f"the order id in {how} ({spelled}) must read the partner's own order (200) or no order (404, 400), "
@@ -44,7 +25,7 @@ def test_each_spelling_of_an_order_id_reads_that_order_or_none(api: ApiClient, r
         )
         if response.status_code == 200:
             order = response.json()
-            assert _same_order(order["id"], order_id) and order["partner_order_id"] == cart["partner_order_id"], (
+            assert same_order(order["id"], order_id) and order["partner_order_id"] == cart["partner_order_id"], (
                 f"the order id in {how} ({spelled}) read another order: {order['id']} {order['partner_order_id']!r}"
             )
 
@@ -56,7 +37,7 @@ def test_each_spelling_of_an_order_id_is_403_for_another_partner(
     reads nothing, it reads nothing for them either. Never the order."""
     order_id = reference_order.id
     expect(other_api.get_order(order_id), 403, "another partner's order must be 403")
-    for how, spelled in order_id_spellings(order_id).items():
+    for how, spelled in spelled_ids(order_id).items():
         mine = api.get_order(spelled).status_code
         theirs = other_api.get_order(spelled)
         allowed = (403,) if mine == 200 else (400, 403, 404)

@@ -16,6 +16,7 @@ from mockserver.handlers.order_actions import TRANSITION_OPERATIONS, with_action
 from mockserver.model.auto_advance import Step, check_steps
 from mockserver.model.certification import start_run
 from mockserver.model.domain import Status, Tracking
+from mockserver.model.journal import JournalFilter
 from mockserver.model.state import MockState
 
 Handler = Callable[..., Any]
@@ -111,8 +112,8 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
         partner_order_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> Any:
-        found = state.journal_entries(partner_id, limit, operation, status, partner_order_id, idempotency_key)
-        return found, 200
+        where = JournalFilter(partner_id, operation, status, partner_order_id, idempotency_key)
+        return state.journal_entries(where, limit), 200
 
     async def clearJournal() -> Any:
         state.clear_journal()

@@ -50,6 +50,20 @@ class JournalEntry:
         return {**asdict(self), "time": format_timestamp(self.time), "outcome": self.outcome.value}
 
 
+@dataclass(frozen=True)
+class JournalFilter:
+    """Which entries a reader wants: each field given must be equal (the admin API's and the console's filters)."""
+
+    partner_id: str | None = None
+    operation: str | None = None
+    status: int | None = None
+    partner_order_id: str | None = None
+    idempotency_key: str | None = None
+
+    def matches(self, entry: JournalEntry) -> bool:
+        return all(wanted is None or getattr(entry, name) == wanted for name, wanted in vars(self).items())
+
+
 @dataclass
 class Journal:
     """The last `size` partner requests, newest last. Holds no API key: only the partner id the key resolved to."""
@@ -70,25 +84,11 @@ class Journal:
         entry.seq = self._recorded  # numbers survive the bound, so a reader can tell new entries from old
         self.entries.append(entry)
 
-    def query(
-        self,
-        partner_id: str | None = None,
-        limit: int = 100,
-        operation: str | None = None,
-        status: int | None = None,
-        partner_order_id: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Newest first, optionally one partner's, one operation's, one status's, one partner order's, one key's."""
+    def query(self, where: JournalFilter | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first, at most `limit`, those `where` matches (every entry without one)."""
         found = []
         for entry in reversed(self.entries):
-            if (
-                (partner_id is None or entry.partner_id == partner_id)
-                and (operation is None or entry.operation == operation)
-                and (status is None or entry.status == status)
-                and (partner_order_id is None or entry.partner_order_id == partner_order_id)
-                and (idempotency_key is None or entry.idempotency_key == idempotency_key)
-            ):
+            if where is None or where.matches(entry):
                 found.append(entry.as_json())
                 if len(found) >= limit:
                     break

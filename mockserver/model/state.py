@@ -28,7 +28,7 @@ from mockserver.model.domain import (
 )
 from mockserver.model.faults import Fault, FaultStore
 from mockserver.model.fixtures import Fixtures
-from mockserver.model.journal import Journal, JournalEntry
+from mockserver.model.journal import Journal, JournalEntry, JournalFilter
 from mockserver.model.stores import (
     DEFAULT_IDEMPOTENCY_TTL,
     DEFAULT_MAX_IDEMPOTENCY_RECORDS,
@@ -282,17 +282,9 @@ class MockState:
             self.journal.record(entry)
             return True
 
-    def journal_entries(
-        self,
-        partner_id: str | None = None,
-        limit: int = 100,
-        operation: str | None = None,
-        status: int | None = None,
-        partner_order_id: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> list[dict[str, Any]]:
+    def journal_entries(self, where: JournalFilter | None = None, limit: int = 100) -> list[dict[str, Any]]:
         with self.lock:
-            return self.journal.query(partner_id, limit, operation, status, partner_order_id, idempotency_key)
+            return self.journal.query(where, limit)
 
     def clear_journal(self) -> None:
         with self.lock:

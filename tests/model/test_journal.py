@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mockserver.model.journal import Journal, JournalEntry, Outcome
+from mockserver.model.journal import Journal, JournalEntry, JournalFilter, Outcome
 
 
 def _entry(**fields: object) -> JournalEntry:
@@ -28,13 +28,13 @@ def test_entries_are_numbered_past_the_bound_and_read_newest_first() -> None:
     for status in (200, 503, 500):
         journal.record(_entry(status=status))
     assert [(e["seq"], e["status"]) for e in journal.query()] == [(3, 500), (2, 503)]
-    assert [e["status"] for e in journal.query(status=503)] == [503]
+    assert [e["status"] for e in journal.query(JournalFilter(status=503))] == [503]
 
 
 def test_entries_filter_by_partner_order_and_key() -> None:
     journal = Journal()
     for pid, key in [("P-1", "k-1"), ("P-1", "k-2"), ("P-2", "k-1"), (None, None)]:
         journal.record(_entry(partner_order_id=pid, idempotency_key=key))
-    assert [e["seq"] for e in journal.query(partner_order_id="P-1")] == [2, 1]
-    assert [e["seq"] for e in journal.query(idempotency_key="k-1")] == [3, 1]
-    assert [e["seq"] for e in journal.query(partner_order_id="P-1", idempotency_key="k-1")] == [1]
+    assert [e["seq"] for e in journal.query(JournalFilter(partner_order_id="P-1"))] == [2, 1]
+    assert [e["seq"] for e in journal.query(JournalFilter(idempotency_key="k-1"))] == [3, 1]
+    assert [e["seq"] for e in journal.query(JournalFilter(partner_order_id="P-1", idempotency_key="k-1"))] == [1]
