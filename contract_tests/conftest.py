@@ -22,7 +22,6 @@ from contract_tests.exit_codes import PYTEST_COVERAGE_INCOMPLETE, PYTEST_OUT_OF_
 from contract_tests.ledger import OrderLedger
 from contract_tests.strategies import SampleCart
 from contract_tests.target import (
-    COVERAGE_SCOPES,
     SETTINGS,
     Target,
     TargetError,
@@ -44,45 +43,12 @@ PREFLIGHT_KEY = pytest.StashKey[dict[str, Any]]()  # what jafarshop-contract's p
 REQUIRED_KEY = pytest.StashKey[str | None]()  # what --require-full-coverage asks for: None, "partner" or "all"
 CLOCK_KEY = pytest.StashKey["Clock"]()
 PLAN_OPTION = "jafarshop_plan"
+# The suite's options (contract_tests/options.py): a plugin, not this conftest's own hook, so that jafarshop-contract
+# can load it with -p and pytest knows them when it first parses the command line (see options.py).
+pytest_plugins = ["contract_tests.options"]
 NEEDS_OTHER = (
     "needs a second partner: set JAFARSHOP_OTHER_API_KEY (or --jafarshop-other-api-key) to a key of another partner"
 )
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("jafarshop", "JafarShop target (each also read from its environment variable)")
-    for setting in SETTINGS.values():
-        group.addoption(setting.option, default=None, help=f"{setting.help} [env {setting.env}]")
-    group.addoption(
-        "--jafarshop-coverage",
-        type=Path,
-        default=None,
-        help="write the run's contract coverage to PATH.json and PATH.md (jafarshop-contract gives "
-        "reports/contract-coverage)",
-    )
-    group.addoption(
-        "--jafarshop-preflight",
-        default=None,
-        help="what jafarshop-contract's pre-flight did, as JSON {orders, requests, statuses}: its orders count "
-        "against the cap and in the summary, its answers in the coverage",
-    )
-    group.addoption(
-        "--jafarshop-plan",
-        default=None,
-        metavar="PATH",
-        help="write the order plan (the smallest cap that lets every collected test run) to PATH as JSON; "
-        "jafarshop-contract runs it with --collect-only before the pre-flight",
-    )
-    group.addoption(
-        "--jafarshop-require-full-coverage",
-        nargs="?",
-        const="all",
-        default=None,
-        choices=COVERAGE_SCOPES,
-        help="fail the run (exit 6 here, 4 from jafarshop-contract) when a documented status was not seen or a rule "
-        "was not fully checked: `partner` for the rules the partner API alone can check, `all` (bare) for the "
-        "supplier-side ones too [env JAFARSHOP_REQUIRE_FULL_COVERAGE=partner|all]",
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -38,6 +38,8 @@ from contract_tests.target import (
 from jafarshop_kit.flags import ALLOWED, FlagError, env_flag
 
 HERE = Path(__file__).resolve().parent
+# The suite's options as a plugin, known to pytest from its first parse of the command line (contract_tests/options.py).
+OPTIONS = ["-p", "contract_tests.options"]
 DEFAULT_REPORT = Path("reports") / "contract-junit.xml"
 # What the contract suite imports beyond the base install: the `contract` extra.
 CONTRACT_MODULES = ("pytest", "hypothesis", "schemathesis", "httpx", "xdist", "openapi_schema_validator")
@@ -202,7 +204,7 @@ def run_pytest(args: argparse.Namespace, preflight: Preflight | None = None) -> 
     is passed through as it comes; the last lines are kept, so that a crash's JUnit case can carry its last line."""
     args.report.parent.mkdir(parents=True, exist_ok=True)
     extra = [arg for arg in args.pytest_args if arg != "--"]
-    command = [sys.executable, "-m", "pytest", "-c", str(HERE / "pytest.ini"), "--rootdir", str(HERE)]
+    command = [sys.executable, "-m", "pytest", "-c", str(HERE / "pytest.ini"), "--rootdir", str(HERE), *OPTIONS]
     if args.workers > 1:  # worksteal: the few long schemathesis tests do not queue behind each other
         command += ["-n", str(args.workers), "--dist", "worksteal"]
     if args.require_full_coverage:
@@ -378,8 +380,8 @@ def order_plan(args: argparse.Namespace) -> dict[str, Any] | None:
     extra = [arg for arg in args.pytest_args if arg != "--"]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "plan.json"
-        command = [sys.executable, "-m", "pytest", "-c", str(HERE / "pytest.ini"), "--rootdir", str(HERE), "-p",
-                   "no:xdist", "--collect-only", "-q", f"--jafarshop-plan={path}", str(HERE), *extra]  # fmt: skip
+        command = [sys.executable, "-m", "pytest", "-c", str(HERE / "pytest.ini"), "--rootdir", str(HERE), *OPTIONS,
+                   "-p", "no:xdist", "--collect-only", "-q", f"--jafarshop-plan={path}", str(HERE), *extra]  # fmt: skip
         subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         try:
             plan: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
