@@ -202,7 +202,7 @@ def print_settings(admin: Admin, armed: Settings) -> None:
 
 def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str]) -> int:
     """The main run, then (at a fast time scale) the timing run of the scenario's timed conditions, then the grade."""
-    record, client = run_once(admin, options, command, options.time_limit)
+    record, client = run_once(admin, options, command, options.time_limit, "certification-client.log")
     conditions = timing_run.scenario(list(record.get("scenario", [])), float(record.get("time_scale", 1.0)))
     timing = None
     if conditions:
@@ -211,9 +211,8 @@ def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str])
         print(f"{PROG}: the timing run: {','.join(conditions)} again at time scale {TIMING_TIME_SCALE:g}, where "
               f"the guide's retry waits {_backoff_at(TIMING_TIME_SCALE)} (at most {limit:.0f} s)",
               file=sys.stderr)  # fmt: skip
-        timing = run_once(
-            admin, timed, command, limit, until=lambda: timing_run.settled(admin.record(), len(conditions))
-        )
+        timing = run_once(admin, timed, command, limit, "certification-timing-client.log",
+                          until=lambda: timing_run.settled(admin.record(), len(conditions)))  # fmt: skip
     return grade_and_report(admin, options, record, client, timing)
 
 
@@ -222,17 +221,19 @@ def run_once(
     options: argparse.Namespace,
     command: list[str],
     limit: float,
+    log: str,
     until: Callable[[], str | None] | None = None,
 ) -> tuple[Record, dict[str, Any]]:
-    """Arm a run as `options` say, run the client in it, and return what the mock recorded and what was seen of the
-    client; the run is disarmed however this ends, Ctrl-C included."""
+    """Arm a run as `options` say, run the client in it (its output to the terminal, or with --quiet to `log` in the
+    reports folder), and return what the mock recorded and what was seen of the client; the run is disarmed however
+    this ends, Ctrl-C included."""
     armed = admin.arm(options)
     armed_at = time.monotonic()
     env = {**os.environ, **client_environment(admin, armed)}
     print(f"{PROG}: running `{shlex.join(command)}` against {admin.root}/v1 for at most {limit:g} s "
           f"(time scale {armed['time_scale']:g})", file=sys.stderr)  # fmt: skip
     try:
-        with client_output(Path(options.reports) / "certification-client.log", options.quiet) as (out, err):
+        with client_output(Path(options.reports) / log, options.quiet) as (out, err):
             try:
                 ran = run_client(command, env, limit, armed["api_key"], out, err, until)
             except CannotStart as error:
