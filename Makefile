@@ -1,5 +1,6 @@
 # Every target builds .venv on demand with only the dependencies it needs: the mock's (the base set), the contract
-# suite's (extra `contract`) or everything for working on the kit (extra `dev`). One stamp per set; a set is
+# suite's (extra `contract`, ranges a partner's project fits in) or everything for working on the kit (extra `dev`:
+# the exact versions the kit's own run is tested with, and uvicorn for bench/). One stamp per set; a set is
 # reinstalled when pyproject.toml or setup.py changes.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
@@ -75,7 +76,7 @@ screenshots: $(STAMP) ## refresh the console's screenshots in docs/ (the README'
 	bash scripts/install-browser
 	JAFARSHOP_SCREENSHOTS=docs $(BIN)/python -m pytest tests/test_console.py -n 0
 
-bench: $(BASE_STAMP) ## benchmark the mock against Prism (wrk, loopback); reports/bench.md; BENCH_ARGS="--duration 3"
+bench: $(STAMP) ## benchmark the mock against Prism (wrk, loopback); reports/bench.md; BENCH_ARGS="--duration 3"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint-spec: $(STAMP) ## validate the OpenAPI documents and lint them with Spectral (spectral:oas; npm installs it into .tools/ once)

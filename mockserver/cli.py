@@ -122,6 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         idempotency_ttl=timedelta(seconds=args.idempotency_ttl),
     )
     app = create_app(state, fast_path=not args.no_fast_path)
+    from mockserver.granian_adapter import GranianVersionError, check_version
+
+    try:  # before the banner: no address printed for a mock that cannot serve
+        check_version()
+    except GranianVersionError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
     # Bind first so that the banner shows the real port, also for --port 0.
     try:
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET  # --host :: or ::1 as well as IPv4

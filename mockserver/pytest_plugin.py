@@ -205,9 +205,11 @@ def _chosen_fixtures(config: pytest.Config) -> Fixtures | None:
 def _without_dependency_warnings() -> Iterator[None]:
     """Silence, while connexion is imported, the warnings its imports raise: they are addressed to connexion's authors
     (connexion 3.3 imports starlette's test client, which starlette 1.10 deprecates with httpx, and jsonschema's
-    RefResolver), and a partner's `filterwarnings = error` would turn them into an ERROR of each test."""
+    RefResolver; starlette before 1.0 reads anyio's deprecated `anyio.abc.BlockingPortal` there), and a partner's
+    `filterwarnings = error` would turn them into an ERROR of each test."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"connexion\.")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"starlette\.")
         warnings.filterwarnings(
             "ignore", r"Using `httpx` with `starlette\.testclient` is deprecated", module=r"connexion\."
         )

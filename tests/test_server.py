@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from mockserver import create_app
-from mockserver.server import background, native_threads, threads_started_since
+from mockserver.granian_adapter import native_threads, threads_started_since
+from mockserver.server import background
 from tests.helpers import KEY_A, LiveServer
 
 pytestmark = pytest.mark.live

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.version import Version
 
 from tests.helpers import KEY_A, KEY_B, ROOT, MockProcess, spawn_mock
 
@@ -102,7 +103,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def installed(built: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    """The wheel with the `contract` extra, pip-installed into a venv of its own."""
+    """The wheel with the `contract` extra, pip-installed into a venv of its own: the newest version of each
+    requirement its range allows (test_a_partner_project_with_pytest_8_... installs the lowest)."""
     sdist, wheel = built
     work = tmp_path_factory.mktemp("wheel")
     outside = work / "outside"
@@ -280,15 +282,18 @@ VERSIONS = (
 OLDEST_PYTEST = "7.0.1"
 
 
-def _lowest_allowed(wheel: Path, into: Path) -> Path:
-    """A pip constraints file pinning each base requirement of the wheel to the lowest version its range allows."""
+def _lowest_allowed(wheel: Path, into: Path, extra: str = "") -> Path:
+    """A pip constraints file pinning each base requirement of the wheel (and each of `extra`) to the lowest version
+    its range allows."""
     with zipfile.ZipFile(wheel) as archive:
         (name,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
         metadata = archive.read(name).decode()
     pins = []
     for line in metadata.splitlines():
-        if line.startswith("Requires-Dist: ") and "extra ==" not in line:
+        if line.startswith("Requires-Dist: "):
             requirement = Requirement(line.removeprefix("Requires-Dist: "))
+            if requirement.marker is not None and not requirement.marker.evaluate({"extra": extra}):
+                continue
             floors = [spec.version for spec in requirement.specifier if spec.operator in (">=", "==", "~=")]
             assert len(floors) == 1, f"{requirement}: give it one lower bound, so that the test can install it"
             pins.append(f"{requirement.name}=={floors[0]}")
@@ -341,3 +346,57 @@ def test_a_partner_project_with_filterwarnings_error_uses_the_fixture_from_the_b
     assert pointer is not None, message
     assert Path(pointer[1]).is_file() and Path(pointer[1]).is_relative_to(venv), message
     assert "## The fixtures file" in Path(pointer[1]).read_text(encoding="utf-8")
+
+
+# The lowest pytest the `contract` extra allows (schemathesis 4.32 needs 8.4), as a partner's project may have it.
+PARTNER_PYTEST = "8.4.0"
+
+
+def _versions(python: str, names: list[str], cwd: Path) -> dict[str, str]:
+    """The installed version of each distribution in `names`, by the venv's own Python."""
+    script = "import importlib.metadata as m, json, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
+    return dict(json.loads(_run([python, "-c", script, *names], cwd=cwd, timeout=60)))
+
+
+@pytest.mark.parametrize("bounds", ["newest", "lowest"])
+def test_a_partner_project_with_pytest_8_takes_the_contract_extra_and_keeps_its_pytest(
+    bounds: str, built: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A project that already has pytest 8.4 runs the README's `pip install '<wheel>[contract]'`: its pytest stays as
+    it was, and the suite runs on it. The rest at the newest versions the ranges allow (what pip picks), or at the
+    lowest of each (the base's and the extra's ranges, pinned by a constraints file)."""
+    work = tmp_path_factory.mktemp(f"partner-pytest8-{bounds}")
+    sdist, wheel = built
+    venv = _new_venv(work / "venv", f"pytest=={PARTNER_PYTEST}", cwd=work)
+    project = work / "project"
+    project.mkdir()
+    python = str(venv / "bin" / "python")
+    installed = Installed(sdist, wheel, venv, project)
+    env = installed.environment()
+    pip = [sys.executable, "-m", "pip", "--python", python]
+    constraints: list[str] = []
+    if bounds == "lowest":
+        constraints = ["-c", str(_lowest_allowed(wheel, work / "constraints.txt", extra="contract"))]
+    # No --upgrade: what a partner types; pip keeps what already satisfies the kit's ranges.
+    _run([*pip, "install", "--quiet", "--no-compile", f"{wheel}[contract]", *constraints], cwd=work, timeout=900)
+    _run([*pip, "check"], cwd=work, timeout=120)
+
+    versions = _versions(
+        python, ["pytest", "pytest-xdist", "httpx", "schemathesis", "hypothesis", "starlette"], project
+    )
+    assert versions["pytest"] == PARTNER_PYTEST, f"the kit changed the project's pytest: {versions}"
+    if bounds == "lowest":
+        floors = dict(line.split("==") for line in Path(constraints[1]).read_text().split())
+        assert {name: Version(versions[name]) for name in versions} == {
+            name: Version(floors[name]) for name in versions
+        }
+    print(f"{bounds}: {versions}")
+
+    help_text = _run([installed.command("jafarshop-contract"), "--help"], cwd=project, env=env, timeout=60)
+    assert help_text.startswith("usage: jafarshop-contract")
+    output = _run([installed.command("jafarshop-contract"), "--examples", "2", "--", "-k", "auth"],
+                  cwd=project, env=env, timeout=600)  # fmt: skip
+    assert "No JAFARSHOP_BASE_URL: started the mock at http://127.0.0.1:" in output
+    assert f", pytest-{PARTNER_PYTEST}, " in output, output[:2000]  # the suite ran on the project's pytest
+    assert re.search(r"=+ \d+ passed, \d+ deselected in ", output), output[-2000:]
+    assert "exit 0 (no contract violation found)" in output, output[-2000:]
