@@ -217,11 +217,7 @@ def run_pytest(args: argparse.Namespace, preflight: Preflight | None = None) -> 
             "statuses": [[operation, status, n] for (operation, status), n in preflight.statuses.items()],
             "server_errors": preflight.server_errors,
         }
-        # No space in the argument: pytest 8 parses its command line once before the suite's conftest declares
-        # this option, and argparse takes an unknown `--option=value` with a space in it for a file name, which
-        # then made the whole command line an error. Inside JSON strings a space can be written \u0020.
-        compact = json.dumps(seen, separators=(",", ":")).replace(" ", "\\u0020")
-        command.append(f"--jafarshop-preflight={compact}")
+        command.append(f"--jafarshop-preflight={json.dumps(seen)}")
     coverage = f"--jafarshop-coverage={coverage_base(args)}"
     process = subprocess.Popen(
         [*command, f"--junitxml={args.report}", coverage, str(HERE), *extra],
