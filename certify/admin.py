@@ -7,7 +7,7 @@ import contextlib
 import sys
 from typing import Any
 
-from certify.record import Settings
+from certify.record import Record, Settings
 from mockserver.admin_client import AdminHTTPError, admin_request
 
 PROG = "jafarshop-certify"
@@ -44,6 +44,11 @@ class Admin:
         except OSError as error:  # urllib's URLError is one
             reason = getattr(error, "reason", error)
             raise UsageError(f"--attach {self.root}: cannot reach it ({reason}); is the mock running there?") from None
+
+    def record(self) -> Record:
+        """The armed run's record so far."""
+        found: Record = self.call("GET", "/certification")
+        return found
 
     def arm(self, options: argparse.Namespace) -> Settings:
         with contextlib.suppress(UsageError):  # none armed: a 404

@@ -27,15 +27,15 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from certify import html_report, report
+from certify import html_report, report, timing_run
 from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
-from certify.record import BACKOFF_SECONDS, Record, Settings
-from certify.rules import grade
+from certify.record import BACKOFF_SECONDS, TIMING_TIME_SCALE, Record, Settings
+from certify.rules import RULES, grade
 from jafarshop_kit.resources import doc
 from mockserver.model.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.model.state import DEFAULT_ADMIN_TOKEN
@@ -107,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print_settings(admin, admin.call("GET", "/certification"))
             return report.CERTIFIED
         if grading_only:
-            return grade_and_report(Admin(options.attach, options.admin_token), options, client=None)
+            admin = Admin(options.attach, options.admin_token)
+            return grade_and_report(admin, options, admin.record(), client=None)
         if options.attach:
             return attached(options, command)
         return standalone(options, command)
@@ -200,24 +201,54 @@ def print_settings(admin: Admin, armed: Settings) -> None:
 
 
 def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str]) -> int:
+    """The main run, then (at a fast time scale) the timing run of the scenario's timed conditions, then the grade."""
+    record, client = run_once(admin, options, command, options.time_limit, "certification-client.log")
+    conditions = timing_run.scenario(list(record.get("scenario", [])), float(record.get("time_scale", 1.0)))
+    timing = None
+    if conditions:
+        limit = timing_run.time_limit(conditions, options.slow_seconds, options.time_limit)
+        timed = argparse.Namespace(**{**vars(options), "time_scale": TIMING_TIME_SCALE, "scenario": conditions})
+        print(f"{PROG}: the timing run: {','.join(conditions)} again at time scale {TIMING_TIME_SCALE:g}, where "
+              f"the guide's retry waits {_backoff_at(TIMING_TIME_SCALE)} (at most {limit:.0f} s)",
+              file=sys.stderr)  # fmt: skip
+        timing = run_once(admin, timed, command, limit, "certification-timing-client.log",
+                          until=lambda: timing_run.settled(admin.record(), len(conditions)))  # fmt: skip
+    return grade_and_report(admin, options, record, client, timing)
+
+
+def run_once(
+    admin: Admin,
+    options: argparse.Namespace,
+    command: list[str],
+    limit: float,
+    log: str,
+    until: Callable[[], str | None] | None = None,
+) -> tuple[Record, dict[str, Any]]:
+    """Arm a run as `options` say, run the client in it (its output to the terminal, or with --quiet to `log` in the
+    reports folder), and return what the mock recorded and what was seen of the client; the run is disarmed however
+    this ends, Ctrl-C included."""
     armed = admin.arm(options)
     armed_at = time.monotonic()
     env = {**os.environ, **client_environment(admin, armed)}
-    print(f"{PROG}: running `{shlex.join(command)}` against {admin.root}/v1 for at most {options.time_limit:g} s "
+    print(f"{PROG}: running `{shlex.join(command)}` against {admin.root}/v1 for at most {limit:g} s "
           f"(time scale {armed['time_scale']:g})", file=sys.stderr)  # fmt: skip
-    try:  # the run is disarmed however this ends, Ctrl-C included
-        with client_output(Path(options.reports) / "certification-client.log", options.quiet) as (out, err):
+    try:
+        with client_output(Path(options.reports) / log, options.quiet) as (out, err):
             try:
-                ran = run_client(command, env, options.time_limit, armed["api_key"], out, err)
+                ran = run_client(command, env, limit, armed["api_key"], out, err, until)
             except CannotStart as error:
                 raise UsageError(str(error)) from None
-        client = {"command": shlex.join(command), "end": ran.end, "code": ran.code,
-                  "seconds": round(ran.ended - armed_at, 2), "ended_at": ran.ended - armed_at,
-                  "key_seen": ran.key_seen}  # fmt: skip
-        return grade_and_report(admin, options, client=client)
+        record = admin.record()
     finally:
         with contextlib.suppress(UsageError):
             admin.call("DELETE", "/certification")
+    record["client_output"] = {"watched": True, "key_seen": ran.key_seen}  # what the mock cannot see
+    record["client_ended_at"] = ran.ended - armed_at
+    record["client_end"] = ran.end
+    if ran.code is not None:
+        record["client_exit_code"] = ran.code
+    client = {"command": shlex.join(command), "end": ran.end, "seconds": round(ran.ended - armed_at, 2)}
+    return record, client
 
 
 @contextlib.contextmanager
@@ -231,15 +262,17 @@ def client_output(log: Path, quiet: bool) -> Iterator[tuple[IO[bytes], IO[bytes]
         yield handle, handle
 
 
-def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str, Any] | None) -> int:
-    record: Record = admin.call("GET", "/certification")
-    if client is not None:  # what the mock cannot see: the client's own output
-        record["client_output"] = {"watched": True, "key_seen": client["key_seen"]}
-        record["client_ended_at"] = client["ended_at"]
-        record["client_end"] = client["end"]
-        if client["code"] is not None:
-            record["client_exit_code"] = client["code"]
+def grade_and_report(
+    admin: Admin,
+    options: argparse.Namespace,
+    record: Record,
+    client: dict[str, Any] | None,
+    timing: tuple[Record, dict[str, Any]] | None = None,
+) -> int:
+    """Grade the record (a timed rule on the timing run's, when there was one), write the reports, print the table."""
     graded = grade(record)
+    if timing is not None:
+        graded = timing_run.merged(graded, grade(timing[0]))
     result = report.outcome(graded, lenient=options.lenient)
     entries = record.get("entries", [])
     run = {
@@ -253,6 +286,16 @@ def grade_and_report(admin: Admin, options: argparse.Namespace, client: dict[str
         "duration": float(record.get("elapsed", 0.0)),
         "dropped_entries": record.get("dropped_entries", 0),
     }
+    if timing is not None:
+        timed, timed_client = timing
+        run["timing_run"] = {
+            "time_scale": timed.get("time_scale"),
+            "scenario": timed.get("scenario", []),
+            "requests": len(timed.get("entries", [])),
+            "duration": float(timed.get("elapsed", 0.0)),
+            "client_end": f"client {timed_client['end']} after {timed_client['seconds']:.1f} s",
+            "rules": [rule.id for rule in RULES if rule.timed],
+        }
     run["hints"] = hints(client, options)
     written = report.write(Path(options.reports), graded, result, run)
     written.append(html_report.write(Path(options.reports), graded, result, run, record))

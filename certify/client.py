@@ -10,10 +10,12 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
 STOP_GRACE_SECONDS = 3.0
+POLL_SECONDS = 0.2  # how often run_client asks `until` whether to stop the client
 
 
 class CannotStart(Exception):
@@ -29,9 +31,16 @@ class ClientRun:
 
 
 def run_client(
-    command: list[str], env: dict[str, str], limit: float, key: str, out: IO[bytes], err: IO[bytes]
+    command: list[str],
+    env: dict[str, str],
+    limit: float,
+    key: str,
+    out: IO[bytes],
+    err: IO[bytes],
+    until: Callable[[], str | None] | None = None,
 ) -> ClientRun:
-    """Run the client to its end or to the time limit; its stdout and stderr go to `out` and `err` as they come."""
+    """Run the client to its end or to the time limit (or, with `until`, to when it answers why to stop: asked
+    every POLL_SECONDS); its stdout and stderr go to `out` and `err` as they come."""
     try:
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
@@ -50,10 +59,7 @@ def run_client(
         pump.start()
     code: int | None = None
     try:
-        code = process.wait(timeout=limit)
-        end = f"exited {code}"
-    except subprocess.TimeoutExpired:
-        end = f"stopped at the time limit ({limit:g} s)"
+        code, end = _wait(process, limit, until)
     finally:  # also on Ctrl-C; and what the client left running in the background goes too
         ended = time.monotonic()
         stop(process)
@@ -61,6 +67,21 @@ def run_client(
     for pump in pumps:
         pump.join(timeout=max(0.0, deadline - time.monotonic()))
     return ClientRun(end, code, seen, ended)
+
+
+def _wait(
+    process: subprocess.Popen[bytes], limit: float, until: Callable[[], str | None] | None
+) -> tuple[int | None, str]:
+    """(exit code, how it ended): its exit, the time limit, or what `until` answered."""
+    deadline = time.monotonic() + limit
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            code = process.wait(timeout=left if until is None else min(left, POLL_SECONDS))
+            return code, f"exited {code}"
+        except subprocess.TimeoutExpired:
+            if until is not None and (why := until()) is not None:
+                return None, f"stopped {why}"
+    return None, f"stopped at the time limit ({limit:g} s)"
 
 
 def _pump(source: IO[bytes] | None, sink: IO[bytes], name: str, key: bytes, seen: list[str]) -> None:

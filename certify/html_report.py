@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from certify.record import Record
-from certify.report import MARKS, Outcome
+from certify.report import MARKS, Outcome, timing_line
 from certify.rules import FAIL, NOT_EXERCISED, Graded
 from certify.timeline import MAX_TIMELINES, order_count, timelines
 
@@ -39,6 +39,8 @@ def render(graded: list[Graded], result: Outcome, run: dict[str, Any], record: R
     if left > 0:
         figures += f"<p>... and {left} more partner orders, not drawn (the first {MAX_TIMELINES} are).</p>"
     hints = "".join(f"<p><strong>{escape(hint)}</strong></p>" for hint in run.get("hints", []))
+    if run.get("timing_run"):
+        hints = f"<p>{escape(timing_line(run['timing_run']))} (its orders are not drawn).</p>{hints}"
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certification scorecard</title>'
         f'<meta name="viewport" content="width=device-width"><style>{_STYLE}</style></head><body>'

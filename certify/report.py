@@ -60,6 +60,14 @@ def as_json(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> dict[
     }
 
 
+def timing_line(timing: dict[str, Any]) -> str:
+    """The timing run in one line: what it replayed, at what scale, how it ended, which rules it decided."""
+    return (
+        f"timing run: {','.join(timing['scenario'])} at time scale {timing['time_scale']:g}, {timing['requests']} "
+        f"requests, {timing['duration']:.1f} s; {timing['client_end']}; decides {', '.join(timing['rules'])}"
+    )
+
+
 def table(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
     """The terminal scorecard: one line a rule, the evidence of each failure under it."""
     width = min(shutil.get_terminal_size((120, 24)).columns, 160)
@@ -68,6 +76,7 @@ def table(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
         f"  {run.get('requests', 0)} requests, {run.get('orders', 0)} partner orders, time scale "
         f"{run.get('time_scale')} (guide time = real x {run.get('time_scale')}), {run.get('duration', 0):.1f} s; "
         f"{run.get('client_end', '')}",
+        *([f"  {timing_line(run['timing_run'])}"] if run.get("timing_run") else []),
         "",
         f"  {'rule':<26} {'level':<6} {'verdict':<14} reason",
     ]
@@ -95,6 +104,7 @@ def markdown(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
         f"- Requests: {run.get('requests', 0)}; partner orders: {run.get('orders', 0)}; "
         f"run: {run.get('duration', 0):.1f} s real at time scale {run.get('time_scale')}",
         f"- Scenario: {', '.join(run.get('scenario', []))}",
+        *([f"- {timing_line(run['timing_run'])}"] if run.get("timing_run") else []),
         *[f"- **{hint}**" for hint in run.get("hints", [])],
         "",
         "| Rule | Level | Guide section | Verdict | Why |",

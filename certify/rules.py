@@ -109,6 +109,7 @@ RULES: tuple[Rule, ...] = (
         "retry a failed submit",
         retries.retry_backoff,
         (C.ONCE_503, C.ONCE_500, C.ALWAYS_500, C.DROP_AFTER_CREATE),
+        timed=True,
     ),
     Rule(
         "retry-max",
@@ -136,6 +137,7 @@ RULES: tuple[Rule, ...] = (
         "submit an order that answers slowly, and time out",
         retries.timeout_handling,
         (C.SLOW,),
+        timed=True,
     ),
     Rule(
         "no-content-handled",

@@ -9,7 +9,13 @@ import pytest
 import yaml
 
 from certify.cli import parser
-from certify.record import Record
+from certify.record import (
+    BACKOFF_SECONDS,
+    RECONNECT_NOISE_SECONDS,
+    TIMING_TIME_SCALE,
+    TIMING_TOLERANCE,
+    Record,
+)
 from certify.report import FAILED, INCOMPLETE, outcome
 from certify.rules import FAIL, NOT_EXERCISED, PASS, Verdict, grade
 from certify.rules import RULES as CERTIFY_RULES
@@ -68,15 +74,57 @@ def test_nothing_sent_exercises_nothing_and_is_not_certified() -> None:
     ],
 )
 def test_retry_backoff_is_measured_from_the_failed_answer(waits: tuple[float, ...], verdict: str) -> None:
+    """At the timing run's scale, where each wait is a pass or a fail (at 60 a pass would be undecided: below)."""
     entries, t = [], 0.0
     for seq, wait in enumerate(waits, start=1):
         entries.append(submit(seq, t, "P1", status=500))
-        t += 0.001 + wait / 60
+        t += 0.001 + wait / TIMING_TIME_SCALE
     entries.append(submit(len(waits) + 1, t + 0.0001, "P1"))
-    result = verdicts(entries)
+    result = verdicts(entries, scale=TIMING_TIME_SCALE)
     assert result["retry-backoff"] == verdict
     assert result["retry-transient"] == PASS
     assert result["retry-max"] == NOT_EXERCISED  # the failure did not outlast 3 retries: giving up was never due
+
+
+def drop_then_retry(gap_ms: float) -> list[dict[str, Any]]:
+    """The drop-after-create condition, and its retry `gap_ms` real milliseconds after the cut answer."""
+    cut = submit(1, 1.0, "P5", answered=False, condition="drop-after-create", attempt=1, imposed="drop",
+                 t_answer=1.002)  # fmt: skip
+    return [cut, submit(2, 1.002 + gap_ms / 1000, "P5", condition="drop-after-create", attempt=2, imposed="normal")]
+
+
+@pytest.mark.parametrize(
+    ("scale", "gap_ms", "verdict", "shown"),
+    [
+        (TIMING_TIME_SCALE, 25, FAIL, "retry 1 after 0.10 s (25 ms real); the guide waits 1 s"),  # a busy reconnect
+        (TIMING_TIME_SCALE, 95, FAIL, "(95 ms real)"),  # the slowest reconnect the noise allows for
+        (TIMING_TIME_SCALE, 250 + 40, PASS, ""),  # the guide's 250 ms, and a loaded machine's reconnect
+        (TIMING_TIME_SCALE, 0.9 * 250 + 1, PASS, ""),  # 90% of the guide's wait: a timer may be early
+        (60.0, 25, NOT_EXERCISED, "1.50 s, 25 ms real: a reconnect without a wait may take as long"),  # the issue's
+        (60.0, 10, FAIL, "(10 ms real)"),  # shorter than any wait of 1 s at 60 (16.7 ms): no client that waits
+        (60.0, 16.7 + 40, NOT_EXERCISED, "57 ms real"),  # the guide's wait at 60, as long as a slow reconnect
+        (60.0, 150, PASS, ""),  # longer than any reconnect: a wait, at any scale
+    ],
+)
+def test_a_retry_is_a_wait_only_when_longer_than_a_reconnect_may_take(
+    scale: float, gap_ms: float, verdict: str, shown: str
+) -> None:
+    """Issue 24 section 3: a retry sent at once arrives one reconnect later, up to RECONNECT_NOISE_SECONDS on a
+    loaded machine. Shorter than 90% of the guide's wait fails (a client that waits shows at least its wait); a pass
+    needs a gap longer than the noise too; between the two (only at a fast scale) nothing passes."""
+    result = graded(drop_then_retry(gap_ms), scale=scale)["retry-backoff"]
+    assert result.verdict == verdict, result
+    assert shown in "\n".join(result.evidence)
+    if verdict == NOT_EXERCISED:
+        assert f"time scale {scale:g} is too fast" in result.reason and "--time-scale 4" in result.reason
+
+
+def test_the_timing_run_scale_leaves_no_retry_undecided_with_room_to_spare() -> None:
+    """At TIMING_TIME_SCALE the shortest wait that passes (90% of the guide's 1 s) is at least twice the longest gap
+    a retry without a wait showed under load; at the default scale of 60 it is not even the noise."""
+    shortest = min(BACKOFF_SECONDS) * TIMING_TOLERANCE
+    assert shortest / TIMING_TIME_SCALE >= 2 * RECONNECT_NOISE_SECONDS
+    assert shortest / 60 < RECONNECT_NOISE_SECONDS
 
 
 @pytest.mark.parametrize(("attempts", "verdict"), [(4, PASS), (5, FAIL)])

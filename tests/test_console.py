@@ -286,7 +286,10 @@ def test_a_certification_run_shows_retries_where_the_guide_puts_them(page: Page,
     # The reads of the first order sit on its lifecycle, never in a "too soon" zone.
     expect(figures.nth(0).locator("g.read")).not_to_have_count(0)
     expect(figures.nth(0).locator("g.read.too-soon")).to_have_count(0)
-    expect(page.locator("tr[data-rule='retry-backoff']")).to_contain_text("pass")
+    # At 300 the guide's 1 s is 3.3 ms real, less than a reconnect may take on a busy machine: the waits are drawn,
+    # but no pass is given on them (jafarshop-certify times them on its timing run, at time scale 4).
+    expect(page.locator("tr[data-rule='retry-backoff']")).to_contain_text("not exercised")
+    expect(page.locator("tr[data-rule='retry-backoff']")).to_contain_text("too fast to tell the guide's waits")
     shoot(page, "certification")
 
     # A client that retries at once: its retries are drawn inside the wait, and the rule fails. One order that always

@@ -181,9 +181,11 @@ class _Answer:
         await send_answer(self.send, 204)
 
     async def drop(self) -> None:
-        """Start the held answer and stop half-way, as a crashed upstream would."""
-        self.answered_at = self._clock()
+        """Start the held answer and stop half-way, as a crashed upstream would. Timed after the cut answer is handed
+        to the server: the client learns of the drop only when the connection closes, after this returns, so a
+        retry that does not wait is not credited with the time the server took to send half an answer."""
         await drop_connection(self._send, self.status, bytes(self._body))
+        self.answered_at = self._clock()
 
     async def slowly(self, receive: Receive, delay: float) -> float | None:
         """Send the held answer after `delay` seconds; the time the client hung up, if it did before that."""

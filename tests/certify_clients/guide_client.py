@@ -6,7 +6,8 @@ It submits JAFARSHOP_CERTIFY_ORDERS carts (one Idempotency-Key per order, kept o
 SHIPPED, and stops at SHIPPED or a final status. Every wait is the guide's divided by JAFARSHOP_TIME_SCALE.
 
 `--break RULE` makes it break exactly one rule (the kit's tests prove that certification catches each one);
-`--crash-on-drop` lets a connection dropped mid-answer raise out of it, the commonest real bug.
+`--crash-on-drop` lets a connection dropped mid-answer raise out of it, the commonest real bug; `--no-wait-after-drop`
+retries a dropped connection at once (it still backs off on 500 and 503), the bug of issue 24 section 3.
 """
 
 from __future__ import annotations
@@ -33,10 +34,14 @@ FINAL = {"SHIPPED", "DELIVERED", "REJECTED", "CANCELLED"}  # the guide's pollOrd
 class Transient(Exception):
     """A 5xx, a dropped connection or a timeout: worth a retry with the same key."""
 
+    def __init__(self, message: str, dropped: bool = False) -> None:
+        super().__init__(message)
+        self.dropped = dropped  # the connection broke (no status), as opposed to a 5xx answer
+
 
 class Client:
-    def __init__(self, broken: str | None, crash_on_drop: bool = False) -> None:
-        self.broken, self.crash_on_drop = broken, crash_on_drop
+    def __init__(self, broken: str | None, crash_on_drop: bool = False, no_wait_after_drop: bool = False) -> None:
+        self.broken, self.crash_on_drop, self.no_wait_after_drop = broken, crash_on_drop, no_wait_after_drop
         self.base = urllib.parse.urlsplit(os.environ["JAFARSHOP_BASE_URL"])
         self.key = os.environ["JAFARSHOP_API_KEY"]
         self.scale = float(os.environ.get("JAFARSHOP_TIME_SCALE", "1"))
@@ -58,7 +63,7 @@ class Client:
         except (TimeoutError, OSError, http.client.HTTPException) as error:
             if self.crash_on_drop and isinstance(error, http.client.IncompleteRead):
                 raise
-            raise Transient(f"{type(error).__name__}: {error}") from error
+            raise Transient(f"{type(error).__name__}: {error}", dropped=True) from error
         finally:
             connection.close()
 
@@ -86,7 +91,7 @@ class Client:
                     print(f"{cart['partner_order_id']}: giving up after {retries} retries ({failure})")
                     return None
                 retries += 1
-                if self.broken != "retry-backoff":
+                if self.broken != "retry-backoff" and not (self.no_wait_after_drop and failure.dropped):
                     self.wait(2 ** (retries - 1))  # 1 s, 2 s, 4 s
                 if self.broken == "idempotency-retry-same":
                     key = self.new_key(first=False)
@@ -176,8 +181,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--break", dest="broken", choices=BREAKS, help="break exactly this rule")
     parser.add_argument("--crash-on-drop", action="store_true", help="let a dropped connection end it (exit 1)")
+    parser.add_argument("--no-wait-after-drop", action="store_true", help="retry a dropped connection at once")
     args = parser.parse_args()
-    client = Client(args.broken, args.crash_on_drop)
+    client = Client(args.broken, args.crash_on_drop, args.no_wait_after_drop)
     if args.broken == "key-not-logged":
         print(f"connecting to {client.base.geturl()} with key {client.key}")
     run = uuid.uuid4().hex[:8]
