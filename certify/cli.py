@@ -49,10 +49,43 @@ def _backoff_at(scale: float) -> str:
     return f"{waits} s are {', '.join(f'{wait / scale * 1000:.0f}' for wait in BACKOFF_SECONDS)} ms"
 
 
+SUBCOMMAND = "SUBCOMMAND"
+# What each subcommand does, for --help; each takes --attach and --admin-token, and report --reports and --lenient.
+SUBCOMMANDS = {
+    "report": "Grade what a running mock has recorded so far, and write the reports.",
+    "stop": "End the run armed there (the mock then records nothing for it).",
+    "settings": "Print the armed run's settings for your client again (its API key too), without arming a new run.",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line and exit 2, as every other usage error (main() prints it): no usage block."""
+        unknown = f"argument {SUBCOMMAND}: invalid choice: "
+        if message.startswith(unknown):
+            message = f"no such subcommand: {message.removeprefix(unknown)}; a client command goes after --, e.g. "
+            message += f"{PROG} -- python my_client.py"
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _attach_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--attach", metavar="URL", help="use the mock already running at URL instead of starting one")
+    p.add_argument("--admin-token", metavar="T",
+                   help="that mock's admin token (default: $JAFARSHOP_ADMIN_TOKEN, else the demo token)")  # fmt: skip
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reports", metavar="DIR", default="reports", help="where the reports go (default reports/)")
+    p.add_argument("--lenient", action="store_true",
+                   help="a failed SHOULD rule is a warning, not a failure (MUST rules still decide)")  # fmt: skip
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    """The command line: the options of a run (the COMMAND after -- is split off first, in main()), or a subcommand
+    with its own."""
+    p = _Parser(
         prog=PROG,
-        usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} report|stop|settings --attach URL [--admin-token T]",  # noqa: E501
+        usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} {'|'.join(SUBCOMMANDS)} --attach URL [options]",
         description=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="The client's environment: JAFARSHOP_BASE_URL (ends in /v1), JAFARSHOP_API_KEY, JAFARSHOP_MAPPED_SKUS "
@@ -76,28 +109,33 @@ def parser() -> argparse.ArgumentParser:
         help="how late the slow answer comes, in guide seconds (default 60; a sane timeout is 30 or less)",
     )
     p.add_argument("--fixtures", metavar="PATH", help="fixtures for the mock it starts (default: the kit's own)")
-    p.add_argument("--attach", metavar="URL", help="use the mock already running at URL instead of starting one")
-    p.add_argument("--admin-token", metavar="T",
-                   help="that mock's admin token (default: $JAFARSHOP_ADMIN_TOKEN, else the demo token)")  # fmt: skip
-    p.add_argument("--reports", metavar="DIR", default="reports", help="where the reports go (default reports/)")
-    p.add_argument("--lenient", action="store_true",
-                   help="a failed SHOULD rule is a warning, not a failure (MUST rules still decide)")  # fmt: skip
+    _attach_options(p)
+    _report_options(p)
     p.add_argument(
         "--quiet", action="store_true", help="hide the client's own output (it goes to DIR/certification-client.log)"
     )
+    # The subcommands' options leave the run's defaults in place (SUPPRESS): `--attach URL report` and `report
+    # --attach URL` read the same.
+    commands = p.add_subparsers(dest="action", metavar=SUBCOMMAND, title="subcommands", prog=PROG,
+                                description=f"{PROG} SUBCOMMAND --help for the options of each")  # fmt: skip
+    for name, summary in SUBCOMMANDS.items():
+        command = commands.add_parser(name, help=summary, description=summary, argument_default=argparse.SUPPRESS,
+                                      usage=f"{PROG} {name} --attach URL [options]")  # fmt: skip
+        _attach_options(command)
+        if name == "report":
+            _report_options(command)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command: list[str] = []
-    if "--" in args:
+    if "--" in args:  # the client's own command line, which argparse must not read
         index = args.index("--")
         args, command = args[:index], args[index + 1 :]
-    action = args[0] if args and args[0] in ("report", "stop", "settings") else None
-    grading_only = action is not None
-    options = parser().parse_args(args[1:] if grading_only else args)
     try:
+        options = parser().parse_args(args)
+        action: str | None = options.action
         check_options(options, command, action)
         if action == "stop":
             print(f"{PROG}: {Admin(options.attach, options.admin_token).stop()}")
@@ -106,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             admin = Admin(options.attach, options.admin_token)
             print_settings(admin, admin.call("GET", "/certification"))
             return report.CERTIFIED
-        if grading_only:
+        if action == "report":
             admin = Admin(options.attach, options.admin_token)
             return grade_and_report(admin, options, admin.record(), client=None)
         if options.attach:
@@ -154,7 +192,8 @@ def check_options(options: argparse.Namespace, command: list[str], action: str |
         raise UsageError(f"{action}: name the running mock with --attach URL (e.g. --attach http://127.0.0.1:8080)")
     if grading_only and command:
         raise UsageError(f"{action} runs no command (drop the part after --)")
-    check_reports(Path(options.reports))
+    if action in (None, "report"):  # stop and settings write no report
+        check_reports(Path(options.reports))
     if not grading_only and not options.attach and not command:
         raise UsageError("no client command: put it after --, e.g. jafarshop-certify -- python my_client.py")
     if options.fixtures and options.attach:

@@ -8,9 +8,9 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from certify.rules import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Graded
+from jafarshop_kit.junit import Case, Kind, Problem, Suite, suite_element, to_bytes
 
 CERTIFIED, FAILED, USAGE, INCOMPLETE = 0, 1, 2, 3
 MARKS = {PASS: "pass", FAIL: "FAIL", NOT_EXERCISED: "not exercised"}
@@ -129,28 +129,16 @@ def markdown(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
 
 def junit(graded: list[Graded], result: Outcome, duration: float) -> bytes:
     """One test case a rule: a failure for a failed rule, skipped for one not exercised."""
-    failures = sum(g.verdict.verdict == FAIL for g in graded)
-    skipped = sum(g.verdict.verdict == NOT_EXERCISED for g in graded)
-    suite = ElementTree.Element(
-        "testsuite",
-        name="jafarshop-certify",
-        tests=str(len(graded)),
-        failures=str(failures),
-        errors="0",
-        skipped=str(skipped),
-        time=f"{duration:.3f}",
-    )
+    cases = []
     for g in graded:
-        case = ElementTree.SubElement(suite, "testcase", classname=f"certify.{g.rule.level}", name=g.rule.id)
+        problem = None
         if g.verdict.verdict == FAIL:
-            failure = ElementTree.SubElement(case, "failure", message=g.verdict.reason, type=g.rule.level)
-            failure.text = "\n".join(g.verdict.evidence)
+            problem = Problem(Kind.FAILURE, g.verdict.reason, "\n".join(g.verdict.evidence), type=g.rule.level)
         elif g.verdict.verdict == NOT_EXERCISED:
-            ElementTree.SubElement(case, "skipped", message=f"not exercised: {g.verdict.reason}")
-        ElementTree.SubElement(case, "system-out").text = f"{g.rule.title} [{g.rule.section}]: {g.verdict.reason}"
-    ElementTree.SubElement(suite, "system-out").text = result.headline
-    written: bytes = ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
-    return written
+            problem = Problem(Kind.SKIPPED, f"not exercised: {g.verdict.reason}")
+        output = f"{g.rule.title} [{g.rule.section}]: {g.verdict.reason}"
+        cases.append(Case(f"certify.{g.rule.level}", g.rule.id, problem, output))
+    return to_bytes(suite_element(Suite("jafarshop-certify", cases, duration, result.headline)))
 
 
 def write(directory: Path, graded: list[Graded], result: Outcome, run: dict[str, Any]) -> list[Path]:

@@ -1,13 +1,13 @@
 """A certification run drawn as timelines: one SVG per partner order, in guide time. Its submit attempts (the condition
 imposed, the answers, drops and timeouts) against the guide's retry schedule (1 s, 2 s, 4 s after a failure), and its
 reads against the polling cadence, over the order's lifecycle. The console and reports/certification.html show the
-same drawings; the schedule is the graders' own (certify/record.py), never a copy."""
+same drawings; the schedule is the graders' own (certify/record.py), never a copy. This module places every shape
+and label; certify/templates/timeline.svg.j2 draws them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 from certify.record import (
@@ -21,6 +21,7 @@ from certify.record import (
     Run,
     outcome,
 )
+from certify.render import render
 
 # 1060 wide: the console's and the HTML report's column (1068 px), so the drawing fills it at about 1:1.
 WIDTH, LEFT, RIGHT, ROW = 1060, 150, 20, 86
@@ -42,11 +43,19 @@ FINAL_COLOUR, TOO_SOON = "#eaeef2", "#ffebe9"
 MAX_TIMELINES = 100  # a client that sends thousands of orders gets the first hundred drawn, and is told so
 
 
+# What the template draws (certify/templates/timeline.svg.j2): a macro's name and its fields, in drawing order.
+Shape = tuple[str, dict[str, Any]]
+
+
 @dataclass
 class Timeline:
     partner_order_id: str
     condition: str | None
-    svg: str
+    svg: str  # markup (markupsafe.Markup): the HTML report's template includes it as it is
+
+
+def _shape(kind: str, **fields: Any) -> Shape:
+    return kind, fields
 
 
 def timelines(record: Record, limit: int = MAX_TIMELINES) -> list[Timeline]:
@@ -63,21 +72,16 @@ def timelines(record: Record, limit: int = MAX_TIMELINES) -> list[Timeline]:
 def _svg(run: Run, pid: str, attempts: list[Entry], reads: list[Entry]) -> str:
     condition = attempts[0].get("condition") or "none"
     summary = f"{len(attempts)} submit attempt(s) and {len(reads)} read(s); condition imposed: {condition}"
-    body = _submits(run, attempts, top=24)
+    shapes = _submits(run, attempts, top=24)
     height = 24 + ROW
     if reads:
-        body += _reads(run, attempts, reads, top=height + 8)
+        shapes += _reads(run, attempts, reads, top=height + 8)
         height += 8 + READS_ROW
     title = f"Order {attempts[0].get('slot', '?')}: {pid}"
     heading, note = _cut(title, WIDTH - 8, bold=True), f" · condition: {condition}"
     note = _cut(note, WIDTH - 8 - text_width(heading, bold=True))  # a long partner_order_id is cut, never clipped
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
-        f'height="{height}" role="img" aria-label="{escape(title)}: {escape(summary)}" font-family="sans-serif" '
-        f'font-size="11"><title>{escape(title)}</title><desc>{escape(summary)}</desc>'
-        f'<text x="4" y="14"><tspan font-weight="bold">{escape(heading)}</tspan><tspan fill="#57606a">'
-        f"{escape(note)}</tspan></text>{body}</svg>"
-    )
+    return render("timeline.svg.j2", width=WIDTH, height=height, title=title, summary=summary, heading=heading,
+                  note=note, shapes=shapes, key_colour=KEY_COLOUR, too_soon=TOO_SOON)  # fmt: skip
 
 
 def _cut(text: str, room: float, bold: bool = False) -> str:
@@ -125,20 +129,15 @@ class _Axis:
     def x(self, value: float) -> float:
         return round(LEFT + (WIDTH - LEFT - RIGHT) * min(max(value, 0.0), self.span) / self.span, 1)
 
-    def ticks(self, top: int) -> str:
+    def ticks(self, top: int) -> list[Shape]:
         step, base = _nice_step(self.span), top + self.height - 18
-        marks, value = [], 0.0
+        marks, value = [_shape("axis", x1=LEFT, x2=WIDTH - RIGHT, y=base)], 0.0
         while value <= self.span + 1e-9:
             x, label = self.x(value), f"{value:g}{self.unit}"
             at = "middle" if x + text_width(label) / 2 <= WIDTH - 2 else "end"  # the last one ends at the edge
-            marks.append(
-                f'<line x1="{x}" y1="{base}" x2="{x}" y2="{base + 4}" stroke="#8c959f"/><text x="'
-                f'{x if at == "middle" else WIDTH - 2}" y="{base + 14}" text-anchor="{at}" fill="#57606a">'
-                f"{label}</text>"
-            )
+            marks.append(_shape("tick", x=x, y=base, text=label, text_x=x if at == "middle" else WIDTH - 2, anchor=at))
             value += step
-        axis = f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="#8c959f"/>'
-        return axis + "".join(marks)
+        return marks
 
 
 def _nice_step(span: float) -> float:
@@ -165,7 +164,7 @@ def _answer(entry: Entry) -> str:
     return str(entry.get("status"))
 
 
-def _submits(run: Run, attempts: list[Entry], top: int) -> str:
+def _submits(run: Run, attempts: list[Entry], top: int) -> list[Shape]:
     start = attempts[0]["t"]
     guide = [(run.guide(a["t"] - start), run.guide(_ended(a) - start)) for a in attempts]
     span = max([end for _, end in guide] + [sent for sent, _ in guide]) + 2
@@ -178,43 +177,38 @@ def _submits(run: Run, attempts: list[Entry], top: int) -> str:
         if entry.get("imposed") == "slow":
             span = max(span, sent + MAX_TIMEOUT_SECONDS + 2)
     axis, lanes = _Axis(span, " s"), _Lanes()
-    parts = [f'<text x="4" y="{top + 26}">submits</text><text x="4" y="{top + 40}" fill="#57606a">guide s since '
-             "the first</text>"]  # fmt: skip
+    parts = [_shape("panel", top=top, name="submits", unit="guide s since the first")]
     notes, retries = [], []  # drawn over the bars; placed first (notes) and last (retries), so no label hides another
     for entry, (sent, ended), streak in zip(attempts, guide, streaks, strict=True):
         if entry.get("imposed") == "slow":
             x, note = axis.x(sent + MAX_TIMEOUT_SECONDS), f"timeout at most {MAX_TIMEOUT_SECONDS:g} s"
             width = text_width(note)
             at, y = lanes.place(x + 3 if x + 3 + width <= WIDTH - 2 else x - 3 - width, width, [top + 8])
-            parts.append(f'<line class="timeout-limit" x1="{x}" y1="{top}" x2="{x}" y2="{top + ROW - 18}" '
-                         f'stroke="#bc4c00" stroke-dasharray="2 2"/>')  # fmt: skip
-            notes.append(f'<text x="{at}" y="{y}" fill="#bc4c00">{note}</text>')
+            parts.append(_shape("timeout_limit", x=x, top=top, bottom=top + ROW - 18))
+            notes.append(_shape("label", x=at, y=y, text=note, fill="#bc4c00"))
         if 0 < streak <= MAX_RETRIES:
             wait = BACKOFF_SECONDS[streak - 1]
             x0, x1 = axis.x(ended), axis.x(ended + wait)
-            parts.append(
-                f'<rect x="{x0}" y="{top + 20}" width="{max(x1 - x0, 0.5)}" height="24" fill="{TOO_SOON}"/>'
-                f'<line class="expected-retry" data-earliest-s="{ended + wait:.3f}" data-retry="{streak}" x1="{x1}" '
-                f'y1="{top + 16}" x2="{x1}" y2="{top + 48}" stroke="#cf222e" stroke-dasharray="3 2"/>'
-            )
+            parts.append(_shape("retry_wait", x0=x0, x1=x1, width=max(x1 - x0, 0.5), top=top, earliest=ended + wait,
+                                retry=streak))  # fmt: skip
             note = f"retry {streak}: wait \u2265 {wait:g} s"
             width = text_width(note)
             retries.append((x1 + 2 if x1 + 2 + width <= WIDTH - 2 else x1 - 2 - width, width, note))
         elif streak > MAX_RETRIES:
             note = f"after #{entry['seq']}: no retry left ({MAX_RETRIES} max)"
             at, y = lanes.place(WIDTH, text_width(note), [top + 8])
-            notes.append(f'<text x="{at}" y="{y}" fill="#cf222e">{escape(note)}</text>')
+            notes.append(_shape("label", x=at, y=y, text=note, fill="#cf222e"))
     for index, (entry, (sent, ended)) in enumerate(zip(attempts, guide, strict=True)):
-        parts.append(_attempt(entry, attempts[index - 1] if index else None, axis, (sent, ended), top, lanes))
+        parts.extend(_attempt(entry, attempts[index - 1] if index else None, axis, (sent, ended), top, lanes))
     for x, width, note in retries:
         at, y = lanes.place(x, width, [top + 58])
-        parts.append(f'<text x="{at}" y="{y}" fill="#cf222e">{note}</text>')
-    return "".join(parts) + "".join(notes) + axis.ticks(top)
+        parts.append(_shape("label", x=at, y=y, text=note, fill="#cf222e"))
+    return parts + notes + axis.ticks(top)
 
 
 def _attempt(
     entry: Entry, previous: Entry | None, axis: _Axis, times: tuple[float, float], top: int, lanes: _Lanes
-) -> str:
+) -> list[Shape]:
     """One submit: its bar, how it ended, its label; a submit whose Idempotency-Key is not the one of the attempt
     before it is marked "new key" (a retry must resend its key; after a 409 a new one is due)."""
     sent, ended = times
@@ -225,28 +219,14 @@ def _attempt(
     x0, x1 = axis.x(sent), axis.x(ended)
     label, new_key = f"#{entry['seq']} {answer}", " new key" if changed else ""
     at, y = lanes.place(x0, text_width(label) + text_width(new_key, bold=True), [top + 20, top + 8])
-    mark = f'<tspan fill="{KEY_COLOUR}" font-weight="bold">{new_key}</tspan>' if changed else ""
-    end_mark = (
-        f'<text x="{x1}" y="{top + 36}" text-anchor="middle" fill="{colour}" font-weight="bold">\u00d7</text>'
-        if answer in ("dropped", "timed out")
-        else f'<circle cx="{x1}" cy="{top + 32}" r="3" fill="{colour}"/>'
-    )
-    drawn = (
-        f'<g class="attempt" data-seq="{entry["seq"]}" data-guide-s="{sent:.3f}" data-answer="{escape(answer)}" '
-        f'data-attempt="{entry.get("attempt", "")}"><title>{escape(_describe(entry, sent, ended))}</title>'
-        f'<rect x="{x0 - 1}" y="{top + 26}" width="{max(x1 - x0, 0) + 2}" height="12" rx="2" fill="{colour}" '
-        f'fill-opacity="0.35" stroke="{colour}"/>{end_mark}<text x="{at}" y="{y}" fill="{colour}">{escape(label)}'
-        f"{mark}</text></g>"
-    )
+    drawn = _shape("attempt", seq=entry["seq"], sent=sent, answer=answer, attempt=entry.get("attempt", ""),
+                   tip=_describe(entry, sent, ended), x0=x0, x1=x1, width=max(x1 - x0, 0) + 2, top=top, colour=colour,
+                   label_x=at, label_y=y, text=label, new_key=changed)  # fmt: skip
     if not changed:
-        return drawn
+        return [drawn]
     meaning = _KEY_CHANGE.get(outcome(previous), "") if previous is not None else ""
     why = f"#{entry['seq']} sent a new Idempotency-Key: {was or 'none'} before, {now or 'none'} now{meaning}"
-    return drawn + (
-        f'<g class="key-changed" data-seq="{entry["seq"]}"><title>{escape(why)}</title><line x1="{x0 - 1}" '
-        f'y1="{top + 22}" x2="{x0 - 1}" y2="{top + 42}" stroke="{KEY_COLOUR}" stroke-width="2.5"/>'
-        f'<path d="M{x0 - 5} {top + 22}h8l-4 5z" fill="{KEY_COLOUR}"/></g>'
-    )
+    return [drawn, _shape("key_changed", seq=entry["seq"], why=why, x0=x0, top=top)]
 
 
 # What a new key means after each answer: a retry must resend its key; after a 409 the guide asks for a new one.
@@ -263,7 +243,7 @@ def _describe(entry: Entry, sent: float, ended: float) -> str:
     return f"#{entry['seq']} at +{sent:.2f} s, {_answer(entry)} after {ended - sent:.2f} s; key {key}{imposed}"
 
 
-def _reads(run: Run, attempts: list[Entry], reads: list[Entry], top: int) -> str:
+def _reads(run: Run, attempts: list[Entry], reads: list[Entry], top: int) -> list[Shape]:
     created = next((a["t_answer"] for a in attempts if a.get("supplier_order_id")), attempts[0]["t"])
     minutes = [run.guide(r["t"] - created) / 60 for r in reads]
     lifecycle: dict[str, float] = dict(run.record.get("lifecycle_minutes") or {})
@@ -271,21 +251,18 @@ def _reads(run: Run, attempts: list[Entry], reads: list[Entry], top: int) -> str
     bands = _bands(lifecycle, rejected)
     span = max([*minutes, bands[-1][0] if bands else 0.0]) * 1.1 + 1
     axis, lanes = _Axis(span, " min", READS_ROW), _Lanes()
-    parts = [f'<text x="4" y="{top + 26}">reads</text><text x="4" y="{top + 40}" fill="#57606a">guide min since '
-             "created</text>"]  # fmt: skip
+    parts = [_shape("panel", top=top, name="reads", unit="guide min since created")]
     for (begin, status), end in zip(bands, [b for b, _ in bands[1:]] + [span], strict=True):
         x0, x1 = axis.x(begin), axis.x(end)
         fill, width, name = STATUS_COLOURS.get(status, FINAL_COLOUR), x1 - x0, text_width(status, 10)
-        until = f" to {end:g} min" if end < span else ""
-        parts.append(f'<rect class="band" data-status="{status}" x="{x0}" y="{top + 44}" width="{width}" height="12" '
-                     f'fill="{fill}"><title>{status} from {begin:g} min{until}</title></rect>')  # fmt: skip
+        parts.append(_shape("band", status=status, x=x0, width=width, top=top, fill=fill, begin=begin,
+                            end=end if end < span else None))  # fmt: skip
         if name + 4 <= width:
-            parts.append(f'<text x="{x0 + 2}" y="{top + 54}" font-size="10" fill="#57606a">{status}</text>')
+            parts.append(_shape("label", x=x0 + 2, y=top + 54, text=status, fill="#57606a", size=10))
         else:  # too narrow for its name: the name under the band, on a tick from its middle
             middle = round((x0 + x1) / 2, 1)
             at, y = lanes.place(middle - name / 2, name, [top + 68])
-            parts.append(f'<line x1="{middle}" y1="{top + 56}" x2="{middle}" y2="{top + 59}" stroke="#57606a"/><text '
-                         f'x="{at}" y="{y}" font-size="10" fill="#57606a">{status}</text>')  # fmt: skip
+            parts.append(_shape("band_name_under", status=status, middle=middle, top=top, x=at, y=y))
     allowed_from = 0.0
     for entry, minute in zip(reads, minutes, strict=True):
         read_status: str | None = entry.get("order_status")
@@ -294,19 +271,14 @@ def _reads(run: Run, attempts: list[Entry], reads: list[Entry], top: int) -> str
         colour = "#cf222e" if early or after_final else "#0969da"
         x = axis.x(minute)
         flag = " too soon" if early else (" after a final status" if after_final else "")
-        tip = escape(f"#{entry['seq']} read at +{minute:.1f} min: {read_status or entry.get('status')}{flag}")
-        parts.append(
-            f'<g class="read{" too-soon" if early else ""}" data-seq="{entry["seq"]}" data-guide-min="{minute:.3f}">'
-            f'<title>{tip}</title><line x1="{x}" y1="{top + 20}" x2="{x}" y2="{top + 42}" stroke="{colour}" '
-            'stroke-width="2"/></g>'
-        )
+        tip = f"#{entry['seq']} read at +{minute:.1f} min: {read_status or entry.get('status')}{flag}"
+        parts.append(_shape("read", seq=entry["seq"], minute=minute, early=early, tip=tip, x=x, top=top, colour=colour))
         interval = POLL_INTERVAL_SECONDS.get(read_status) if read_status else None
         if interval is not None:
             allowed_from = minute + interval / 60
             x1 = axis.x(allowed_from)
-            parts.append(f'<rect class="poll-wait" x="{x}" y="{top + 28}" width="{max(x1 - x, 0)}" height="6" '
-                         f'fill="{TOO_SOON}"/>')  # fmt: skip
-    return "".join(parts) + axis.ticks(top)
+            parts.append(_shape("poll_wait", x=x, width=max(x1 - x, 0), top=top))
+    return parts + axis.ticks(top)
 
 
 def _bands(lifecycle: dict[str, float], rejected: bool) -> list[tuple[float, str]]:

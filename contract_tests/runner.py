@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from contract_tests import junit
 from contract_tests.exit_codes import ExitCode, from_pytest, help_table
 from contract_tests.preflight import Preflight, SetupError, TargetUnreachable
 from contract_tests.target import (
@@ -35,12 +34,14 @@ from contract_tests.target import (
     resolve_target,
     values_from_environment,
 )
+from jafarshop_kit import junit
 from jafarshop_kit.flags import ALLOWED, FlagError, env_flag
 
 HERE = Path(__file__).resolve().parent
 # The suite's options as a plugin, known to pytest from its first parse of the command line (contract_tests/options.py).
 OPTIONS = ["-p", "contract_tests.options"]
 DEFAULT_REPORT = Path("reports") / "contract-junit.xml"
+JUNIT_SUITE = "jafarshop-contract"  # pytest.ini's junit_suite_name: the cases the runner adds go in pytest's suite
 # What the contract suite imports beyond the base install: the `contract` extra.
 CONTRACT_MODULES = ("pytest", "hypothesis", "schemathesis", "httpx", "xdist", "openapi_schema_validator")
 
@@ -365,12 +366,11 @@ def _verify(args: argparse.Namespace) -> ExitCode:
             f"{session.last_line}"
         )  # fmt: skip
     elif code == ExitCode.OUT_OF_TIME:
-        junit.add_failed_case(args.report, f"jafarshop-contract time budget: exit {code} ({code.meaning})",
-                              _out_of_time_line(args))  # fmt: skip
+        case = _failed_case(f"time budget: exit {code} ({code.meaning})", _out_of_time_line(args))
+        junit.add_case(args.report, case, JUNIT_SUITE)
     elif code == ExitCode.INCOMPLETE:
-        junit.add_failed_case(
-            args.report, f"jafarshop-contract coverage: exit {code} ({code.meaning})", _coverage_missing(args)
-        )
+        case = _failed_case(f"coverage: exit {code} ({code.meaning})", _coverage_missing(args))
+        junit.add_case(args.report, case, JUNIT_SUITE)
     return code
 
 
@@ -445,7 +445,13 @@ def _coverage_missing(args: argparse.Namespace) -> str:
 def write_stopped_report(path: Path, code: ExitCode, line: str) -> None:
     """A JUnit report of one failed test case that carries the one line: CI test views (GitLab's `reports: junit`)
     then show why the run gave no verdict instead of a missing artifact."""
-    junit.write_single_failure(path, f"jafarshop-contract setup: exit {code} ({code.meaning})", line)
+    case = _failed_case(f"setup: exit {code} ({code.meaning})", line)
+    junit.write(path, junit.suites(junit.Suite(JUNIT_SUITE, [case])))
+
+
+def _failed_case(what: str, line: str) -> junit.Case:
+    """The failed test case of a run without a plain verdict (added to pytest's report or alone): `line` says why."""
+    return junit.Case(JUNIT_SUITE, f"{JUNIT_SUITE} {what}", junit.Problem(junit.Kind.FAILURE, line, line), time="0")
 
 
 def missing_contract_extra() -> str | None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from jsonschema import ValidationError
 from openapi_schema_validator import OAS30Validator
+from referencing import Registry, Resource
 
 from contract_tests.target import SPEC_PATH
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver  # the package exports its type only from here (referencing 0.37)
 
 
 @functools.cache
@@ -19,24 +23,27 @@ def raw_spec() -> dict[str, Any]:
     return raw
 
 
+# The spec's own address for `referencing`: its $refs are local ("#/components/..."), resolved against it.
+SPEC_URI = "urn:jafarshop:partner-api"
+
+
 @functools.cache
 def spec() -> dict[str, Any]:
     """The partner spec with every $ref resolved (it has no recursive references), in dicts and lists of its own."""
-    raw = raw_spec()
+    # An opaque resource: the OpenAPI document is no JSON Schema, its $refs are plain JSON pointers into it.
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, Resource.opaque(raw_spec()))
 
-    def resolve(node: Any) -> Any:
+    def resolve(node: Any, resolver: Resolver[Any]) -> Any:
         if isinstance(node, dict):
             if "$ref" in node:
-                target: Any = raw
-                for part in node["$ref"].removeprefix("#/").split("/"):
-                    target = target[part]
-                return resolve(target)
-            return {key: resolve(value) for key, value in node.items()}
+                found = resolver.lookup(node["$ref"])
+                return resolve(found.contents, found.resolver)
+            return {key: resolve(value, resolver) for key, value in node.items()}
         if isinstance(node, list):
-            return [resolve(item) for item in node]
+            return [resolve(item, resolver) for item in node]
         return node
 
-    resolved: dict[str, Any] = resolve(raw)
+    resolved: dict[str, Any] = resolve(raw_spec(), registry.resolver(SPEC_URI))
     return resolved
 
 
