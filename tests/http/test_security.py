@@ -1,6 +1,7 @@
 """mockserver/http/security.py on its own: the partner a request's Authorization header names, resolved once per
 request for every layer, and the security handler connexion calls (partner keys, the admin token by realm). The
-header's syntax is tested in tests/model/test_credentials.py; the 401s through the app in tests/http/test_submit_checks.py."""
+header's syntax is tested in tests/model/test_credentials.py; the 401s through the app in
+tests/http/test_submit_checks.py."""
 
 from __future__ import annotations
 
