@@ -201,7 +201,10 @@ def check_options(options: argparse.Namespace, command: list[str], action: str |
 
 
 def standalone(options: argparse.Namespace, command: list[str]) -> int:
-    from mockserver.app import create_app
+    from mockserver.dependency_warnings import without_dependency_warnings
+
+    with without_dependency_warnings():
+        from mockserver.app import create_app
     from mockserver.model.fixtures import DEFAULT_FIXTURES
     from mockserver.model.state import MockState
     from mockserver.server import background

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
-
-# connexion imports starlette's test client at start-up, which on starlette 1.x warns about httpx on every launch.
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
 
 if TYPE_CHECKING:
     from mockserver.app import create_app

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from mockserver.dependency_warnings import without_dependency_warnings
 from mockserver.http.spec import ADMIN_BASE, PARTNER_BASE
 from mockserver.model.fixtures import FixtureError, load_fixtures
 from mockserver.model.state import DEFAULT_ADMIN_TOKEN, MockState
@@ -98,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mockserver: bad fixtures: {exc}", file=sys.stderr)
         return 2
 
-    from mockserver.app import create_app
+    with without_dependency_warnings():
+        from mockserver.app import create_app
 
     token = AdminToken.choose(args.admin_token, fixtures.admin_token)
     if token.source in ("--admin-token", ADMIN_TOKEN_ENV) and (len(token.value) < 8 or " " in token.value):

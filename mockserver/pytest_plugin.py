@@ -16,11 +16,9 @@ when pytest starts. The kit does not install pytest: a project without it needs 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 import urllib.parse
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +32,7 @@ except ModuleNotFoundError:  # imported for JafarShopMock's type in a project th
 
 from jafarshop_kit.resources import doc
 from mockserver.admin_client import AdminHTTPError, admin_request
+from mockserver.dependency_warnings import without_dependency_warnings
 
 if TYPE_CHECKING:
     from mockserver.model.fixtures import Fixtures
@@ -201,26 +200,11 @@ def _chosen_fixtures(config: pytest.Config) -> Fixtures | None:
         raise pytest.UsageError(f"{where}: bad fixtures: {exc}") from None
 
 
-@contextlib.contextmanager
-def _without_dependency_warnings() -> Iterator[None]:
-    """Silence, while connexion is imported, the warnings its imports raise: they are addressed to connexion's authors
-    (connexion 3.3 imports starlette's test client, which starlette 1.10 deprecates with httpx, and jsonschema's
-    RefResolver; starlette before 1.0 reads anyio's deprecated `anyio.abc.BlockingPortal` there), and a partner's
-    `filterwarnings = error` would turn them into an ERROR of each test."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"connexion\.")
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"starlette\.")
-        warnings.filterwarnings(
-            "ignore", r"Using `httpx` with `starlette\.testclient` is deprecated", module=r"connexion\."
-        )
-        yield
-
-
 @pytest.fixture(scope="session")
 def jafarshop_mock_server(pytestconfig: pytest.Config) -> Iterator[JafarShopMock]:
     """The session's mock, not reset between tests (use `jafarshop_mock` for that)."""
     try:
-        with _without_dependency_warnings():
+        with without_dependency_warnings():
             from mockserver import MockState, create_app
             from mockserver.model.fixtures import load_fixtures
             from mockserver.server import background

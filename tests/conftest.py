@@ -88,6 +88,14 @@ def client(app: AsyncApp) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(params=[True, False], ids=["fast-path", "connexion-only"])
+def client_both_paths(request: pytest.FixtureRequest, state: MockState) -> Iterator[TestClient]:
+    """An in-process client of the mock over the test's `state`, twice over: with the fast path (as `make mock`
+    serves) and connexion alone, for the rules both paths must apply alike."""
+    with create_app(state, fast_path=request.param).test_client() as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def mixed_cart() -> dict[str, Any]:
     """The guide's mixed cart: JDTQ1834 (mapped) and YOUR-SKU-123 (not mapped)."""

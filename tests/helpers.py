@@ -59,6 +59,17 @@ def assert_envelope(response: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
+def assert_new_order(response: httpx.Response, state: MockState, cart: Mapping[str, Any]) -> dict[str, Any]:
+    """The response is a 200 with a new PENDING_CONFIRMATION order's body, and the order stored is `cart`'s."""
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"supplier_order_id", "status"} and body["status"] == "PENDING_CONFIRMATION", body
+    stored = state.orders.get(body["supplier_order_id"])
+    assert stored is not None and stored.partner_order_id == cart["partner_order_id"]
+    assert [item["sku"] for item in stored.items] == [item["sku"] for item in cart["items"]]
+    return body
+
+
 def raw_post(client: TestClient, content: bytes, content_type: str | None = "application/json", **headers: str) -> Any:
     """POST `content` as it is to the submit endpoint as partner A, with `content_type` (None: no Content-Type)."""
     if content_type is not None:

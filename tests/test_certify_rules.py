@@ -11,6 +11,7 @@ import yaml
 from certify.cli import parser
 from certify.record import (
     BACKOFF_SECONDS,
+    CLIENT_ERROR_STATUSES,
     RECONNECT_NOISE_SECONDS,
     TIMING_TIME_SCALE,
     TIMING_TOLERANCE,
@@ -413,3 +414,10 @@ def test_at_a_fast_time_scale_a_quarter_of_a_real_second_is_still_needed_to_act(
     stopped = {"client_end": "stopped at the time limit (60 s)", "scale": 3600.0}
     assert verdicts(entries, client_ended_at=0.4, **stopped)["retry-transient"] == NOT_EXERCISED
     assert verdicts(entries, client_ended_at=0.6, **stopped)["retry-transient"] == FAIL
+
+
+def test_the_no_retry_rule_names_every_client_error_status_its_grader_reads() -> None:
+    """The title is written from CLIENT_ERROR_STATUSES; it once listed 400, 401, 403 and 422 without 413 and 415."""
+    [rule] = [rule for rule in CERTIFY_RULES if rule.id == "no-retry-client-errors"]
+    named = {int(status) for status in re.findall(r"\b\d{3}\b", rule.title)}
+    assert named == CLIENT_ERROR_STATUSES and {413, 415} <= named

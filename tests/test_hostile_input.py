@@ -1,6 +1,13 @@
 """The mock on a real socket under hostile input: never a 500, a hang or a leak, always the documented status in
-the envelope. Each test runs against both paths of the mock: the fast path (as `make mock` serves) and connexion
-alone. `pytest tests/test_hostile_input.py -v` lists every hostile input tried with the status it must get.
+the envelope, and the next request served. Each test runs against both paths of the mock: the fast path (as `make
+mock` serves) and connexion alone. `pytest tests/test_hostile_input.py -v` lists every hostile input tried with the
+status it must get.
+
+This level owns what only a real server shows: sizes on the wire (large bodies, long header values, many headers,
+which the HTTP server itself may refuse), request paths as the server decodes them, a Host header that must not
+become a redirect, and a slow request that must not hold up others. The parsing rules (malformed JSON, numbers,
+surrogates, content types, Authorization values, Idempotency-Key syntax) are each tried once, in-process and on both
+paths, in tests/http/test_submit_checks.py and tests/handlers/ (tests/README.md lists where each input went).
 """
 
 from __future__ import annotations
@@ -21,79 +28,26 @@ from tests.helpers import KEY_A, SUBMIT, LiveServer, load_cart
 pytestmark = pytest.mark.live
 CART = json.dumps(load_cart("guide-mixed-cart")).encode()
 JSON = "application/json"
-DEEP_ARRAY = b"[" * 100_000 + b"]" * 100_000
-DEEP_OBJECT = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
 PADDED_10MB = CART[:-1] + b', "padding": "' + b"x" * (10 * 1024 * 1024) + b'"}'
-HUGE_INTEGER = CART.replace(b'"quantity": 2', b'"quantity": ' + b"9" * 5000)
 
 # name -> (method, path, headers (None: the partner's own), body, expected status)
 HOSTILE: dict[str, tuple[str, str, dict[str, str] | None, bytes | None, int]] = {
-    "body not JSON": ("POST", SUBMIT, None, b"hello", 400),
-    "body truncated JSON": ("POST", SUBMIT, None, CART[:40], 400),
-    "body single-quoted": ("POST", SUBMIT, None, b"{'partner_order_id': 'x'}", 400),
-    "body empty": ("POST", SUBMIT, None, b"", 400),
-    "body blank": ("POST", SUBMIT, None, b"   \n ", 400),
-    "body not UTF-8 (Latin-1)": ("POST", SUBMIT, None, CART.replace(b"John", b"J\xf6hn"), 400),
-    "body UTF-16": ("POST", SUBMIT, None, CART.decode().encode("utf-16"), 400),
-    "body 100,000 nested arrays": ("POST", SUBMIT, None, DEEP_ARRAY, 400),
-    "body 50,000 nested objects": ("POST", SUBMIT, None, DEEP_OBJECT, 400),
+    # Sizes on the wire: a declared length refused before the body is read, and one byte past the limit.
     "body 10 MB": ("POST", SUBMIT, None, PADDED_10MB, 413),
     "body 1 MiB + 1 byte": ("POST", SUBMIT, None, b" " * (1024 * 1024 + 1), 413),
-    "string lone surrogate": ("POST", SUBMIT, None, CART.replace(b"John", b"J\\ud800ohn"), 400),
-    "key lone low surrogate": (
-        "POST",
-        SUBMIT,
-        None,
-        CART.replace(b'{"partner_order_id"', b'{"\\udc00x": 1, "partner_order_id"'),
-        400,
-    ),
-    "string surrogate pair (an emoji)": ("POST", SUBMIT, None, CART.replace(b"John", b"J\\ud83d\\ude00ohn"), 200),
-    "number 5,000 digits": ("POST", SUBMIT, None, HUGE_INTEGER, 400),
-    "number 1e400": ("POST", SUBMIT, None, CART.replace(b"29.99", b"1e400"), 400),
-    "number NaN": ("POST", SUBMIT, None, CART.replace(b"29.99", b"NaN"), 400),
-    "number Infinity": ("POST", SUBMIT, None, CART.replace(b"29.99", b"Infinity"), 400),
-    "number -Infinity": ("POST", SUBMIT, None, CART.replace(b"29.99", b"-Infinity"), 400),
-    "duplicate keys": (
-        "POST",
-        SUBMIT,
-        None,
-        CART.replace(b'{"partner_order_id"', b'{"items": [], "partner_order_id"'),
-        400,
-    ),
-    "JSON array": ("POST", SUBMIT, None, b"[]", 422),
-    "JSON null": ("POST", SUBMIT, None, b"null", 422),
-    "JSON string": ("POST", SUBMIT, None, b'"cart"', 422),
-    "content type text/plain": ("POST", SUBMIT, {"Content-Type": "text/plain"}, CART, 415),
-    "content type form": ("POST", SUBMIT, {"Content-Type": "application/x-www-form-urlencoded"}, b"a=1", 415),
-    "content type multipart": ("POST", SUBMIT, {"Content-Type": "multipart/form-data; boundary=x"}, b"--x--", 415),
-    "content type XML": ("POST", SUBMIT, {"Content-Type": "application/xml"}, b"<cart/>", 415),
-    "content type missing": ("POST", SUBMIT, {"Content-Type": ""}, CART, 415),
-    # RFC 9110: whitespace around ";", any case, quoted parameter values.
-    "content type space before ;": ("POST", SUBMIT, {"Content-Type": "application/json ;charset=utf-8"}, CART, 200),
-    "content type quoted charset": ("POST", SUBMIT, {"Content-Type": 'APPLICATION/Json ; Charset="UTF-8"'}, CART, 200),
-    "content type not a media type": ("POST", SUBMIT, {"Content-Type": "application/json charset"}, CART, 415),
     "Authorization 30 KB": ("POST", SUBMIT, {"Authorization": "Bearer " + "k" * 30_000}, CART, 401),
-    "Authorization not Bearer": ("POST", SUBMIT, {"Authorization": f"Basic {KEY_A}"}, CART, 401),
-    "Authorization key of SQL": ("POST", SUBMIT, {"Authorization": "Bearer ' OR '1'='1"}, CART, 401),
+    "Idempotency-Key 20 KB": ("POST", SUBMIT, {"Idempotency-Key": "k" * 20_000}, CART, 400),
     "headers 40 KB (one header)": ("POST", SUBMIT, {"X-Padding": "x" * 40_000}, CART, 400),
     # More than 100 header fields: the HTTP server (granian, hyper's fixed limit) answers 431 with no body, before the
     # app sees the request; documented in the spec's x-contract-decisions.
     "headers 40 KB (2,000 headers)": ("POST", SUBMIT, {f"X-H{n}": "v" * 16 for n in range(2000)}, CART, 431),
     "headers 101 fields": ("POST", SUBMIT, {f"X-H{n}": "v" for n in range(101)}, CART, 431),
     "headers 90 fields": ("POST", SUBMIT, {f"X-H{n}": "v" for n in range(90)}, CART, 200),
-    "Idempotency-Key 256 chars": ("POST", SUBMIT, {"Idempotency-Key": "k" * 256}, CART, 400),
-    "Idempotency-Key 20 KB": ("POST", SUBMIT, {"Idempotency-Key": "k" * 20_000}, CART, 400),
-    "Idempotency-Key control chars": ("POST", SUBMIT, {"Idempotency-Key": "a\tb"}, CART, 400),
-    "Idempotency-Key not ASCII": ("POST", SUBMIT, {"Idempotency-Key": "caf\u00e9"}, CART, 400),
-    "order id not a UUID": ("GET", "/v1/orders/not-a-uuid", None, None, 404),
+    # Paths as the server decodes them (percent-escapes, a NUL, an encoded traversal, a very long segment).
     "order id 10,000 chars": ("GET", "/v1/orders/" + "a" * 10_000, None, None, 404),
     "order id NUL": ("GET", "/v1/orders/%00", None, None, 404),
     "order id SQL": ("GET", "/v1/orders/'%20OR%201=1%20--", None, None, 404),
     "order id path traversal": ("GET", "/v1/orders/..%2F..%2F__admin%2Forders", None, None, 404),
-    "order id unknown UUID": ("GET", f"/v1/orders/{uuid.UUID(int=7)}", None, None, 404),
-    "order read without a key": ("GET", f"/v1/orders/{uuid.UUID(int=7)}", {"Authorization": ""}, None, 401),
-    "method PUT on submit": ("PUT", SUBMIT, None, CART, 405),
-    "admin path with a partner key": ("GET", "/__admin/orders", None, None, 401),
 }
 
 

@@ -102,7 +102,7 @@ MAX_RECORDED_BODY = 1024 * 1024
 
 
 class Entry(TypedDict, total=False):
-    """One recorded partner request: written by certification_layer.py, read by certify/record.py."""
+    """One recorded partner request: written by mockserver/layers/certification.py, read by certify/record.py."""
 
     seq: Required[int]  # in the order requests arrived
     t: Required[float]  # real seconds since the run was armed

@@ -1,5 +1,6 @@
 """The admin API as a whole: its own token, and the token-free readiness check. Its resources have modules of their
-own: test_admin_orders.py, test_admin_runtime_data.py, test_admin_faults.py, test_admin_journal.py."""
+own: test_admin_orders.py, test_admin_runtime_data.py; the faults and the journal in tests/layers/test_faults.py and
+test_journal.py."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -62,8 +63,8 @@ def test_another_partners_order_is_403(client: TestClient, mixed_cart: dict[str,
     ["550e8400-e29b-41d4-a716-446655440000", "not-a-uuid", "1", "%00", "ORDER-2024-001", "a" * 300],
     ids=["unknown-uuid", "text", "number", "nul", "partner-order-id", "long"],
 )
-def test_unknown_or_malformed_order_id_is_404(client: TestClient, order_id: str) -> None:
-    body = assert_envelope(client.get(f"/v1/orders/{order_id}", headers=auth()), 404)
+def test_unknown_or_malformed_order_id_is_404(client_both_paths: TestClient, order_id: str) -> None:
+    body = assert_envelope(client_both_paths.get(f"/v1/orders/{order_id}", headers=auth()), 404)
     assert body["error"] == "order not found"
 
 
@@ -83,10 +84,11 @@ def test_order_ids_are_case_insensitive(client: TestClient, mixed_cart: dict[str
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Bearer"}])
 def test_get_without_a_valid_key_is_401(
-    client: TestClient, mixed_cart: dict[str, Any], headers: dict[str, str]
+    client_both_paths: TestClient, mixed_cart: dict[str, Any], headers: dict[str, str]
 ) -> None:
-    order_id = new_order(client, mixed_cart)
-    assert_envelope(client.get(f"/v1/orders/{order_id}", headers=headers), 401)
+    order_id = new_order(client_both_paths, mixed_cart)
+    body = assert_envelope(client_both_paths.get(f"/v1/orders/{order_id}", headers=headers), 401)
+    assert body["error"] == "unauthorized" and order_id not in json.dumps(body)
 
 
 class ExplodingState(MockState):

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from mockserver import create_app
 from mockserver.model.state import MockState
-from tests.helpers import SUBMIT, assert_envelope, auth, raw_post
+from tests.helpers import SUBMIT, assert_envelope, assert_new_order, auth, raw_post
 
 # --- 200 and 204 ---------------------------------------------------------------------------------------------
 
@@ -66,10 +66,11 @@ def test_unmapped_cart_answers_204_with_no_body_and_no_order(
     ],
 )
 def test_what_the_guide_allows_is_accepted(
-    client: TestClient, mixed_cart: dict[str, Any], change: Callable[[dict[str, Any]], Any]
+    client: TestClient, state: MockState, mixed_cart: dict[str, Any], change: Callable[[dict[str, Any]], Any]
 ) -> None:
     change(mixed_cart)
-    assert client.post(SUBMIT, json=mixed_cart, headers=auth()).status_code == 200
+    assert_new_order(client.post(SUBMIT, json=mixed_cart, headers=auth()), state, mixed_cart)
+    assert len(state.orders) == 1
 
 
 @pytest.mark.parametrize(
@@ -80,23 +81,30 @@ def test_what_the_guide_allows_is_accepted(
         "application/json ;charset=utf-8",
         "application/json\t; charset=UTF-8 ",
         'application/json;charset="utf-8"',
+        'APPLICATION/Json ; Charset="UTF-8"',
         "application/json;",
     ],
 )
 def test_json_content_type_variants_are_accepted(
-    client: TestClient, mixed_cart: dict[str, Any], content_type: str
+    client_both_paths: TestClient, state: MockState, mixed_cart: dict[str, Any], content_type: str
 ) -> None:
-    response = raw_post(client, json.dumps(mixed_cart).encode(), content_type)
-    assert response.status_code == 200
+    """RFC 9110: a media type in any case, white space around ";", quoted parameter values."""
+    response = raw_post(client_both_paths, json.dumps(mixed_cart).encode(), content_type)
+    assert_new_order(response, state, mixed_cart)
+    assert response.headers["content-type"] == "application/json"
 
 
 # --- 405 and unknown routes -----------------------------------------------------------------------------------
 
 
-def test_wrong_method_is_405_with_allow(client: TestClient) -> None:
-    response = client.get(SUBMIT, headers=auth())
-    assert_envelope(response, 405)
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+def test_wrong_method_is_405_with_allow(
+    client_both_paths: TestClient, state: MockState, mixed_cart: dict[str, Any], method: str
+) -> None:
+    response = client_both_paths.request(method, SUBMIT, json=mixed_cart, headers=auth())
+    assert assert_envelope(response, 405) == {"error": "method not allowed"}
     assert response.headers["allow"] == "POST"
+    assert len(state.orders) == 0
 
 
 def test_unknown_route_is_404_envelope_naming_the_routes(client: TestClient) -> None:

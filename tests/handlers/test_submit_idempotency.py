@@ -13,30 +13,39 @@ from starlette.testclient import TestClient
 
 from mockserver.model.domain import IdempotencyConflict
 from mockserver.model.state import MockState, SubmitOutcome
-from tests.helpers import KEY_A, KEY_B, SUBMIT, assert_envelope, auth, raw_post, submit
+from tests.helpers import KEY_A, KEY_B, SUBMIT, assert_envelope, assert_new_order, auth, raw_post, submit
 
 # --- the header ---------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("key", ["k" * 256, "caf\u00e9", "tab\there"], ids=["too-long", "non-ascii", "control"])
-def test_invalid_idempotency_key_is_400(client: TestClient, mixed_cart: dict[str, Any], key: str) -> None:
-    body = assert_envelope(
-        client.post(SUBMIT, json=mixed_cart, headers={**auth(), "Idempotency-Key": key.encode("utf-8")}),
-        400,
-    )
-    assert "Idempotency-Key" in body["details"]
+def test_invalid_idempotency_key_is_400(
+    client_both_paths: TestClient, state: MockState, mixed_cart: dict[str, Any], key: str
+) -> None:
+    headers = {**auth(), "Idempotency-Key": key.encode("utf-8")}
+    body = assert_envelope(client_both_paths.post(SUBMIT, json=mixed_cart, headers=headers), 400)
+    assert body == {
+        "error": "bad request",
+        "details": "invalid Idempotency-Key header: must be at most 255 printable ASCII characters (0x20-0x7E)",
+    }
+    assert (len(state.orders), len(state.idempotency)) == (0, 0)
 
 
 @pytest.mark.parametrize("key", ["k" * 255, "a", "~!@# $%^&*()"], ids=["255", "one", "punctuation"])
-def test_valid_idempotency_keys_are_accepted(client: TestClient, mixed_cart: dict[str, Any], key: str) -> None:
-    assert client.post(SUBMIT, json=mixed_cart, headers=auth(**{"Idempotency-Key": key})).status_code == 200
+def test_valid_idempotency_keys_are_accepted(
+    client: TestClient, state: MockState, mixed_cart: dict[str, Any], key: str
+) -> None:
+    first = assert_new_order(submit(client, mixed_cart, key), state, mixed_cart)
+    assert submit(client, mixed_cart, key).json() == first  # the key was kept: a replay
+    assert (len(state.orders), len(state.idempotency)) == (1, 1)
 
 
 def test_empty_idempotency_key_counts_as_absent(
     client: TestClient, state: MockState, mixed_cart: dict[str, Any]
 ) -> None:
-    for _ in range(2):
-        assert client.post(SUBMIT, json=mixed_cart, headers=auth(**{"Idempotency-Key": ""})).status_code == 200
+    answers = [client.post(SUBMIT, json=mixed_cart, headers=auth(**{"Idempotency-Key": ""})) for _ in range(2)]
+    first, second = (assert_new_order(answer, state, mixed_cart) for answer in answers)
+    assert first["supplier_order_id"] != second["supplier_order_id"]  # two orders, no replay
     assert len(state.orders) == 2
     assert len(state.idempotency) == 0
 
@@ -98,8 +107,13 @@ def test_partners_using_the_same_key_do_not_see_or_block_each_other(
     assert len(state.orders) == 2
 
 
-def test_rejected_requests_do_not_consume_the_key(client: TestClient, mixed_cart: dict[str, Any]) -> None:
+def test_rejected_requests_do_not_consume_the_key(
+    client: TestClient, state: MockState, mixed_cart: dict[str, Any]
+) -> None:
     broken = copy.deepcopy(mixed_cart)
     broken["items"][0]["quantity"] = 0
-    assert submit(client, broken, "key-1").status_code == 422
-    assert submit(client, mixed_cart, "key-1").status_code == 200
+    refused = assert_envelope(submit(client, broken, "key-1"), 422)
+    assert refused == {"error": "validation failed", "details": "items[0].quantity: must be >= 1 (got 0)"}
+    assert len(state.idempotency) == 0
+    created = assert_new_order(submit(client, mixed_cart, "key-1"), state, mixed_cart)  # not a 409: the key is free
+    assert submit(client, mixed_cart, "key-1").json() == created  # and now it is taken

@@ -1,5 +1,8 @@
 """POST /v1/carts/submit through the app: the checks that refuse a request (401; 400, 413, 415: its form; 422: the
-cart) and the order in which they are made."""
+cart) and the order in which they are made. This module owns the parsing rules: each hostile body, content type or
+Authorization value is tried here, in-process, on both paths of the mock (the fast path and connexion alone). What
+only a real socket shows (header limits, sizes on the wire, paths as the server decodes them) is in
+tests/test_hostile_input.py; tests/README.md says which level owns what."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from starlette.testclient import TestClient
 
 from mockserver.app import create_app
 from mockserver.model.state import MockState
-from tests.helpers import KEY_A, SUBMIT, assert_envelope, auth, raw_post, submit
+from tests.helpers import KEY_A, SUBMIT, assert_envelope, assert_new_order, auth, load_cart, raw_post, submit
 
 # --- 401 ------------------------------------------------------------------------------------------------------
 
@@ -30,13 +33,26 @@ from tests.helpers import KEY_A, SUBMIT, assert_envelope, auth, raw_post, submit
         {"Authorization": f"Bearer {KEY_A}x"},
         {"X-API-Key": KEY_A},
         {"Authorization": f"Bearer\t{KEY_A}"},
+        {"Authorization": "Bearer ' OR '1'='1"},
     ],
-    ids=["missing", "empty", "no-token", "unknown", "basic-scheme", "no-scheme", "near-miss", "other-header", "tab"],
+    ids=[
+        "missing",
+        "empty",
+        "no-token",
+        "unknown",
+        "basic-scheme",
+        "no-scheme",
+        "near-miss",
+        "other-header",
+        "tab",
+        "sql",
+    ],
 )
 def test_missing_malformed_or_unknown_key_is_401(
-    client: TestClient, state: MockState, mixed_cart: dict[str, Any], headers: dict[str, str]
+    client_both_paths: TestClient, state: MockState, mixed_cart: dict[str, Any], headers: dict[str, str]
 ) -> None:
-    body = assert_envelope(client.post(SUBMIT, json=mixed_cart, headers=headers), 401)
+    body = assert_envelope(client_both_paths.post(SUBMIT, json=mixed_cart, headers=headers), 401)
+    assert body["error"] == "unauthorized"
     assert KEY_A not in json.dumps(body)
     assert len(state.orders) == 0
 
@@ -65,38 +81,52 @@ def test_401_names_the_bearer_scheme(client: TestClient) -> None:
 # --- 400, 413, 415: the request's form ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        b"",
-        b"   ",
-        b"{nope",
-        b"{'a': 1}",
-        b'{"a": NaN}',
-        b'{"a": Infinity}',
-        b'{"a": 1e400}',
-        b"\xff\xfe\x00",
-        b'{"a": 1, "a": 2}',
-        b"[" * 100_000 + b"]" * 100_000,
-        b'{"a": ' + b"1" * 5000 + b"}",
-    ],
-    ids=[
-        "empty",
-        "blank",
-        "broken",
-        "single-quotes",
-        "nan",
-        "infinity",
-        "overflow",
-        "not-utf8",
-        "duplicate-key",
-        "deep-nesting",
-        "huge-integer",
-    ],
-)
-def test_body_that_is_not_json_is_400(client: TestClient, state: MockState, content: bytes) -> None:
-    assert_envelope(raw_post(client, content), 400)
+CART = json.dumps(load_cart("guide-mixed-cart")).encode()
+NOT_JSON = "the body is not valid JSON: "
+NOT_UTF8 = "the body is not UTF-8 (byte "
+SURROGATE = NOT_JSON + "a string holds a lone UTF-16 surrogate escape"
+# id -> (body, how the 400's details begin)
+MALFORMED: dict[str, tuple[bytes, str]] = {
+    "empty": (b"", "the request body is empty"),
+    "blank": (b"   \n ", "the request body is empty"),
+    "broken": (b"{nope", NOT_JSON + "Expecting property name"),
+    "truncated": (CART[:40], NOT_JSON + "Unterminated string"),
+    "single-quotes": (b"{'a': 1}", NOT_JSON + "Expecting property name"),
+    "nan": (b'{"a": NaN}', NOT_JSON + "NaN is not a JSON number"),
+    "infinity": (b'{"a": Infinity}', NOT_JSON + "Infinity is not a JSON number"),
+    "minus-infinity": (CART.replace(b"29.99", b"-Infinity"), NOT_JSON + "-Infinity is not a JSON number"),
+    "overflow": (b'{"a": 1e400}', NOT_JSON + "number 1e400 is out of range"),
+    "not-utf8": (b"\xff\xfe\x00", NOT_UTF8 + "0)"),
+    "latin-1": (CART.replace(b"John", b"J\xf6hn"), NOT_UTF8),
+    "utf-16": (CART.decode().encode("utf-16"), NOT_UTF8 + "0)"),
+    "duplicate-key": (b'{"a": 1, "a": 2}', NOT_JSON + "duplicate key 'a' in an object"),
+    "100,000-nested-arrays": (b"[" * 100_000 + b"]" * 100_000, "the body is nested too deeply"),
+    "50,000-nested-objects": (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "the body is nested too deeply"),
+    "lone-surrogate-in-a-string": (CART.replace(b"John", b"J\\ud800ohn"), SURROGATE),
+    "lone-low-surrogate-in-a-key": (
+        CART.replace(b'{"partner_order_id"', b'{"\\udc00x": 1, "partner_order_id"'),
+        SURROGATE,
+    ),
+}
+
+
+@pytest.mark.parametrize(("content", "details"), list(MALFORMED.values()), ids=list(MALFORMED))
+def test_body_that_is_not_strict_json_is_400_saying_why(
+    client_both_paths: TestClient, state: MockState, content: bytes, details: str
+) -> None:
+    response = raw_post(client_both_paths, content)
+    body = assert_envelope(response, 400)
+    assert body["error"] == "malformed request body"
+    assert body["details"].startswith(details), body
+    assert "Traceback" not in response.text
     assert len(state.orders) == 0
+
+
+def test_a_surrogate_pair_escape_is_one_character_and_accepted(client_both_paths: TestClient, state: MockState) -> None:
+    cart = CART.replace(b"John", b"J\\ud83d\\ude00ohn")
+    body = assert_new_order(raw_post(client_both_paths, cart), state, json.loads(cart))
+    stored = state.orders.get(body["supplier_order_id"])
+    assert stored is not None and stored.customer["name"] == "J\U0001f600ohn Doe"
 
 
 def test_body_over_one_mib_is_413(client: TestClient, state: MockState, mixed_cart: dict[str, Any]) -> None:
@@ -105,11 +135,11 @@ def test_body_over_one_mib_is_413(client: TestClient, state: MockState, mixed_ca
     assert len(state.orders) == 0
 
 
-def test_body_of_exactly_one_mib_is_read(client: TestClient, mixed_cart: dict[str, Any]) -> None:
+def test_body_of_exactly_one_mib_is_read(client: TestClient, state: MockState, mixed_cart: dict[str, Any]) -> None:
     raw = json.dumps(mixed_cart).encode()
     raw = raw[:-1] + b', "padding": "' + b"x" * (1024 * 1024 - len(raw) - 15) + b'"}'
     assert len(raw) == 1024 * 1024
-    assert raw_post(client, raw).status_code == 200
+    assert_new_order(raw_post(client, raw), state, mixed_cart)
 
 
 def test_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
@@ -123,13 +153,23 @@ def test_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "content_type",
-    ["text/plain", "application/x-www-form-urlencoded", "text/json", "application/xml", None, "application/json x"],
-    ids=["text", "form", "text-json", "xml", "missing", "not-a-media-type"],
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "text/json",
+        "application/xml",
+        None,
+        "application/json x",
+        "application/json charset",
+    ],
+    ids=["text", "form", "multipart", "text-json", "xml", "missing", "not-a-media-type", "no-semicolon"],
 )
 def test_non_json_content_type_is_415(
-    client: TestClient, state: MockState, mixed_cart: dict[str, Any], content_type: str | None
+    client_both_paths: TestClient, state: MockState, mixed_cart: dict[str, Any], content_type: str | None
 ) -> None:
-    assert_envelope(raw_post(client, json.dumps(mixed_cart).encode(), content_type), 415)
+    body = assert_envelope(raw_post(client_both_paths, json.dumps(mixed_cart).encode(), content_type), 415)
+    assert body["error"] == "unsupported media type"
     assert len(state.orders) == 0
 
 
@@ -203,9 +243,22 @@ def test_each_validation_failure_is_422_naming_the_field(
     assert len(state.orders) == 0
 
 
-@pytest.mark.parametrize("content", [b"[]", b'"cart"', b"null", b"42", b"{}"])
-def test_json_that_is_not_a_cart_object_is_422(client: TestClient, content: bytes) -> None:
-    assert_envelope(raw_post(client, content), 422)
+@pytest.mark.parametrize(
+    ("content", "details"),
+    [
+        (b"[]", "body: must be an object, not an array"),
+        (b'"cart"', "body: must be an object, not a string"),
+        (b"null", "body: must be an object, not null"),
+        (b"42", "body: must be an object, not a number"),
+        (b"{}", "partner_order_id: is required; items: is required;"),
+    ],
+)
+def test_json_that_is_not_a_cart_object_is_422(
+    client_both_paths: TestClient, state: MockState, content: bytes, details: str
+) -> None:
+    body = assert_envelope(raw_post(client_both_paths, content), 422)
+    assert body["error"] == "validation failed" and body["details"].startswith(details), body
+    assert len(state.orders) == 0
 
 
 def test_422_lists_every_failing_field(client: TestClient, mixed_cart: dict[str, Any]) -> None:
@@ -229,19 +282,22 @@ def test_422_lists_errors_in_the_body_order(state: MockState, mixed_cart: dict[s
 # --- the order of checks --------------------------------------------------------------------------------------
 
 
-def test_auth_is_checked_before_the_body(client: TestClient) -> None:
-    assert raw_post(client, b"{nope", **{"Authorization": "Bearer wrong"}).status_code == 401
-    assert (
-        client.post(SUBMIT, content=b"x" * (2 * 1024 * 1024), headers={"Content-Type": "application/json"}).status_code
-        == 401
-    )
-    assert client.post(SUBMIT, content=b"a=b", headers={"Content-Type": "text/plain"}).status_code == 401
+def test_auth_is_checked_before_the_body(client_both_paths: TestClient) -> None:
+    client = client_both_paths
+    answers = [
+        raw_post(client, b"{nope", **{"Authorization": "Bearer wrong"}),
+        client.post(SUBMIT, content=b"x" * (2 * 1024 * 1024), headers={"Content-Type": "application/json"}),
+        client.post(SUBMIT, content=b"a=b", headers={"Content-Type": "text/plain"}),
+    ]
+    assert [assert_envelope(answer, 401)["error"] for answer in answers] == ["unauthorized"] * 3
 
 
 def test_form_is_checked_before_validation_and_validation_before_idempotency(
-    client: TestClient, mixed_cart: dict[str, Any]
+    client_both_paths: TestClient, state: MockState, mixed_cart: dict[str, Any]
 ) -> None:
-    assert raw_post(client, b"[]", "text/plain").status_code == 415
-    submit(client, mixed_cart, "key-1")
+    client = client_both_paths
+    assert assert_envelope(raw_post(client, b"[]", "text/plain"), 415)["error"] == "unsupported media type"
+    assert_new_order(submit(client, mixed_cart, "key-1"), state, mixed_cart)
     broken = dict(mixed_cart, items=[])
-    assert submit(client, broken, "key-1").status_code == 422  # not 409
+    refused = assert_envelope(submit(client, broken, "key-1"), 422)  # not 409
+    assert refused == {"error": "validation failed", "details": "items: must have at least 1 item"}
