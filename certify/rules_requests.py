@@ -14,7 +14,7 @@ from certify.record import (
     retries_of,
     verdict,
 )
-from mockserver.http.media_types import is_json_content_type
+from jafarshop_kit.media_types import is_json_content_type
 
 
 def auth_bearer(run: Run) -> Verdict:
