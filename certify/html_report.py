@@ -1,5 +1,5 @@
 """reports/certification.html: the scorecard and every partner order's timeline in one self-contained file (no
-script, no external style, no network), for a CI artifact. The timelines are certify/timeline.py's, as in the
+script, no external style, no network), for a CI artifact. The timelines are graders/timeline.py's, as in the
 console."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from certify.record import Record
-from certify.report import MARKS, Outcome, timing_line
-from certify.rules import FAIL, NOT_EXERCISED, Graded
-from certify.timeline import MAX_TIMELINES, order_count, timelines
+from graders.record import Record
+from graders.report import MARKS, Outcome, timing_line
+from graders.rules import FAIL, NOT_EXERCISED, Graded
+from graders.timeline import MAX_TIMELINES, order_count, timelines
 
 _STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1f2328; padding: 0 1rem; }

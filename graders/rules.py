@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from certify import rules_polling as polling
-from certify import rules_requests as requests
-from certify import rules_retries as retries
-from certify.record import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Record, Rule, Run, Verdict
-from certify.record import Condition as C
+from graders import rules_polling as polling
+from graders import rules_requests as requests
+from graders import rules_retries as retries
+from graders.record import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Record, Rule, Run, Verdict
+from graders.record import Condition as C
 
 __all__ = ["FAIL", "MUST", "NOT_EXERCISED", "PASS", "RULES", "SHOULD", "Graded", "Rule", "Verdict", "grade"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from certify.rules import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Graded
+from graders.rules import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Graded
 
 CERTIFIED, FAILED, USAGE, INCOMPLETE = 0, 1, 2, 3
 MARKS = {PASS: "pass", FAIL: "FAIL", NOT_EXERCISED: "not exercised"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 
-from certify.record import (
+from graders.record import (
     NOT_EXERCISED,
     Entry,
     Run,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-# The record's types (the mock writes it, the graders read it), re-exported for the rest of certify/.
+# The record's types (the mock writes it, the graders read it), re-exported for the rest of graders/ and certify/.
 from jafarshop_kit.lifecycle import Status, is_terminal
 from jafarshop_kit.run_record import Condition as Condition
 from jafarshop_kit.run_record import Entry as Entry

@@ -1,7 +1,7 @@
 """A certification run drawn as timelines: one SVG per partner order, in guide time. Its submit attempts (the condition
 imposed, the answers, drops and timeouts) against the guide's retry schedule (1 s, 2 s, 4 s after a failure), and its
 reads against the polling cadence, over the order's lifecycle. The console and reports/certification.html show the
-same drawings; the schedule is the graders' own (certify/record.py), never a copy."""
+same drawings; the schedule is the graders' own (graders/record.py), never a copy."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from certify.record import (
+from graders.record import (
     BACKOFF_SECONDS,
     MAX_RETRIES,
     MAX_TIMEOUT_SECONDS,
