@@ -26,7 +26,7 @@ PARALLEL ?= -n $(TEST_WORKERS) --dist loadgroup
 # plugin modules, ~2.4 s of CPU per contract run. The tests write bytecode (.venv/ and __pycache__/, both ignored).
 TEST_ENV := PYTHONDONTWRITEBYTECODE=
 
-.PHONY: help venv mock test test-fast contract certify clients screenshots bench check lint lint-spec format clean
+.PHONY: help venv mock test test-fast contract certify clients screenshots bench check lint lint-spec imports format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -87,7 +87,10 @@ lint: $(STAMP) lint-spec ## ruff and the spec validator
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-check: lint ## lint, then mypy
+imports: $(STAMP) ## check the import contracts: the layers of [tool.importlinter] in pyproject.toml (import-linter)
+	$(BIN)/lint-imports
+
+check: lint imports ## lint, the import contracts, then mypy
 	$(BIN)/mypy
 
 format: $(STAMP) ## format the code
@@ -95,4 +98,4 @@ format: $(STAMP) ## format the code
 	$(BIN)/ruff check --fix .
 
 clean: ## remove .venv, caches and reports
-	rm -rf $(VENV) build dist .bench .clients .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis reports *.egg-info
+	rm -rf $(VENV) build dist .bench .clients .tools .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis .schemathesis reports *.egg-info

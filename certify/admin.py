@@ -7,7 +7,7 @@ import contextlib
 import sys
 from typing import Any
 
-from certify.record import Record, Settings
+from graders.record import Record, Settings
 from mockserver.admin_client import AdminHTTPError, admin_request
 
 PROG = "jafarshop-certify"

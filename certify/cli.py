@@ -31,11 +31,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from certify import html_report, report, timing_run
+from certify import html_report, timing_run
 from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, run_client
-from certify.record import BACKOFF_SECONDS, TIMING_TIME_SCALE, Record, Settings
-from certify.rules import RULES, grade
+from graders import report
+from graders.record import BACKOFF_SECONDS, TIMING_TIME_SCALE, Record, Settings
+from graders.rules import RULES, grade
 from jafarshop_kit.resources import doc
 from mockserver.model.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.model.state import DEFAULT_ADMIN_TOKEN

@@ -1,5 +1,5 @@
 """reports/certification.html: the scorecard and every partner order's timeline in one self-contained file (no
-script, no external style, no network), for a CI artifact. The timelines are certify/timeline.py's, as in the
+script, no external style, no network), for a CI artifact. The timelines are graders/timeline.py's, as in the
 console."""
 
 from __future__ import annotations
@@ -7,15 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from certify import render as templates
-from certify.record import Record
-from certify.report import MARKS, Outcome, timing_line
-from certify.rules import FAIL, NOT_EXERCISED, PASS, Graded
-from certify.timeline import MAX_TIMELINES, order_count, timelines
+from graders import render as templates
+from graders.record import Record
+from graders.report import MARKS, Outcome, timing_line
+from graders.rules import FAIL, NOT_EXERCISED, PASS, Graded
+from graders.timeline import MAX_TIMELINES, order_count, timelines
 
 
 def render(graded: list[Graded], result: Outcome, run: dict[str, Any], record: Record) -> str:
-    """The report as one HTML document (certify/templates/report.html.j2)."""
+    """The report as one HTML document (graders/templates/report.html.j2)."""
     defaults = {"client": "", "client_end": "", "requests": 0, "orders": 0, "time_scale": None, "hints": []}
     return templates.render(
         "report.html.j2",

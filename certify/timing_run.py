@@ -4,7 +4,7 @@ take their verdict from it (docs/certification.md, "Timing under load"). No HTTP
 
 from __future__ import annotations
 
-from certify.record import (
+from graders.record import (
     BACKOFF_SECONDS,
     REACTION_SECONDS,
     SETTLE_SECONDS,
@@ -14,7 +14,7 @@ from certify.record import (
     Run,
     Verdict,
 )
-from certify.rules import RULES, Graded
+from graders.rules import RULES, Graded
 
 START_SECONDS = 5.0  # real: the client's own start (a JVM's) before its first request, on top of the schedule
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from certify.timeline import KEY_COLOUR
+from graders.timeline import KEY_COLOUR
 from mockserver.console import console_files
 from mockserver.model.domain import TRANSITIONS, Status
 from tests.helpers import ADMIN, KEY_A, KEY_B, SUBMIT, auth, new_order, spawn_mock

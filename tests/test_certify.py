@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from certify.record import TIMING_TIME_SCALE
-from certify.report import CERTIFIED, FAILED, INCOMPLETE, USAGE
-from certify.rules import FAIL, NOT_EXERCISED, PASS, RULES
+from graders.record import TIMING_TIME_SCALE
+from graders.report import CERTIFIED, FAILED, INCOMPLETE, USAGE
+from graders.rules import FAIL, NOT_EXERCISED, PASS, RULES
 from mockserver.admin_client import AdminHTTPError, admin_request
 from mockserver.app import create_app
 from mockserver.server import background

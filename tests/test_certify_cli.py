@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from certify.cli import SUBCOMMANDS, main, parser
-from certify.report import USAGE
+from graders.report import USAGE
 from tests.helpers import ROOT
 
 ATTACH = ["--attach", "http://127.0.0.1:9"]

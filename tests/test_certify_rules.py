@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from certify.cli import parser
-from certify.record import (
+from contract_tests.coverage import RULES as COVERAGE_RULES
+from graders.record import (
     BACKOFF_SECONDS,
     CLIENT_ERROR_STATUSES,
     RECONNECT_NOISE_SECONDS,
@@ -17,10 +18,9 @@ from certify.record import (
     TIMING_TOLERANCE,
     Record,
 )
-from certify.report import FAILED, INCOMPLETE, outcome
-from certify.rules import FAIL, NOT_EXERCISED, PASS, Verdict, grade
-from certify.rules import RULES as CERTIFY_RULES
-from contract_tests.coverage import RULES as COVERAGE_RULES
+from graders.report import FAILED, INCOMPLETE, outcome
+from graders.rules import FAIL, NOT_EXERCISED, PASS, Verdict, grade
+from graders.rules import RULES as CERTIFY_RULES
 from mockserver.model.certification import CONDITION_TABLE, CONDITIONS, DEFAULT_SCENARIO, Condition, Imposed, decide
 from tests.helpers import ROOT
 
@@ -386,7 +386,7 @@ def test_every_guide_section_a_rule_cites_is_a_heading_of_the_guide(rules: tuple
 
 
 def test_the_docs_rule_table_is_the_rules() -> None:
-    """docs/certification.md lists each rule with its level and guide section, as certify/rules.py has them."""
+    """docs/certification.md lists each rule with its level and guide section, as graders/rules.py has them."""
     text = (ROOT / "docs" / "certification.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `([a-z-]+)`: [^|]+\| (MUST|SHOULD) \| ([^|]+) \|", text, re.M)
     assert {rule: (level, section.strip()) for rule, level, section in rows} == {

@@ -1,4 +1,4 @@
-"""The reports' Jinja2 templates (certify/render.py, certify/templates/): what a client sent is text in the HTML and
+"""The reports' Jinja2 templates (graders/render.py, graders/templates/): what a client sent is text in the HTML and
 the SVG alike, and the templates ship in the sdist and the wheel."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from certify import html_report
-from certify.record import Record
-from certify.render import environment
-from certify.report import outcome
-from certify.rules import grade
-from certify.timeline import timelines
+from graders.record import Record
+from graders.render import environment
+from graders.report import outcome
+from graders.rules import grade
+from graders.timeline import timelines
 from tests.helpers import ROOT
 from tests.test_certify_rules import submit
 from tests.test_certify_timeline import SVG, record
@@ -70,6 +70,6 @@ def test_the_templates_ship_in_the_sdist_and_the_wheel(tmp_path: Path) -> None:
     [sdist] = (tmp_path / "dist").glob("*.tar.gz")
     [wheel] = (tmp_path / "dist").glob("*.whl")
     with tarfile.open(sdist) as archive:
-        in_sdist = sorted(Path(name).name for name in archive.getnames() if "/certify/templates/" in name)
-    in_wheel = sorted(Path(name).name for name in zipfile.ZipFile(wheel).namelist() if "certify/templates/" in name)
+        in_sdist = sorted(Path(name).name for name in archive.getnames() if "/graders/templates/" in name)
+    in_wheel = sorted(Path(name).name for name in zipfile.ZipFile(wheel).namelist() if "graders/templates/" in name)
     assert in_sdist == in_wheel == TEMPLATES

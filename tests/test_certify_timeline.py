@@ -1,4 +1,4 @@
-"""The certification timelines (certify/timeline.py) and reports/certification.html, on hand-made records: retries
+"""The certification timelines (graders/timeline.py) and reports/certification.html, on hand-made records: retries
 drawn against the guide's 1 s, 2 s, 4 s, drops and timeouts marked, reads against the polling cadence, the client's
 strings escaped."""
 
@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, cast
 
 from certify import html_report
-from certify.record import Record
-from certify.report import outcome
-from certify.rules import grade
-from certify.timeline import WIDTH, text_width, timelines
+from graders.record import Record
+from graders.report import outcome
+from graders.rules import grade
+from graders.timeline import WIDTH, text_width, timelines
 from tests.test_certify_rules import read, submit
 
 SCALE = 60.0  # guide seconds = real seconds x 60

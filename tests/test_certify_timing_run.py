@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from certify import timing_run
-from certify.record import SETTLE_SECONDS, TIMING_TIME_SCALE, Verdict
-from certify.rules import FAIL, NOT_EXERCISED, PASS, RULES, Graded
+from graders.record import SETTLE_SECONDS, TIMING_TIME_SCALE, Verdict
+from graders.rules import FAIL, NOT_EXERCISED, PASS, RULES, Graded
 from mockserver.model.certification import DEFAULT_SCENARIO
 from tests.test_certify_rules import record, submit
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from certify.timeline import KEY_COLOUR
+from graders.timeline import KEY_COLOUR
 from tests.helpers import ADMIN_TOKEN, GUIDE_URL, KEY_A, KEY_B, ROOT, LiveServer, guide_block, load_cart
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]

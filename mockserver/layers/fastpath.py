@@ -18,10 +18,10 @@ from typing import Any
 from connexion.jsonifier import Jsonifier
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from jafarshop_kit.media_types import parse_media_type
 from mockserver.http.body import parse_json_body_once, read_body, replaying
 from mockserver.http.envelope import envelope_body, report_api_error, report_unexpected_error, send_answer
 from mockserver.http.limits import MAX_BODY_BYTES, MAX_HEADER_BYTES, headers_size
-from mockserver.http.media_types import parse_media_type
 from mockserver.http.notes import noted_epoch
 from mockserver.http.routes import partner_routes
 from mockserver.http.schema_check import idempotency_key_rule, submit_body_check

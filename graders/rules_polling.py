@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from certify.record import (
+from graders.record import (
     POLL_INTERVAL_SECONDS,
     TERMINAL_STATUSES,
     TIMING_TOLERANCE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 
-from certify.record import (
+from graders.record import (
     NOT_EXERCISED,
     Entry,
     Run,
@@ -14,7 +14,7 @@ from certify.record import (
     retries_of,
     verdict,
 )
-from mockserver.http.media_types import is_json_content_type
+from jafarshop_kit.media_types import is_json_content_type
 
 
 def auth_bearer(run: Run) -> Verdict:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from certify.rules import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Graded
+from graders.rules import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Graded
 from jafarshop_kit.junit import Case, Kind, Problem, Suite, suite_element, to_bytes
 
 CERTIFIED, FAILED, USAGE, INCOMPLETE = 0, 1, 2, 3

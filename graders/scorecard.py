@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from certify import report, timeline
-from certify.record import Record, RunRecord
-from certify.rules import grade
+from graders import report, timeline
+from graders.record import Record, RunRecord
+from graders.rules import grade
 
 
 def scorecard(armed: RunRecord) -> dict[str, Any]:

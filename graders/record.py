@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-# The mock's record types, re-exported for the rest of certify/: the graders read what the mock writes.
-from mockserver.model.certification import Condition as Condition
-from mockserver.model.certification import Entry as Entry
-from mockserver.model.certification import RunRecord as RunRecord
-from mockserver.model.certification import Settings as Settings
-from mockserver.model.domain import Status, is_terminal
+# The record's types (the mock writes it, the graders read it), re-exported for the rest of graders/ and certify/.
+from jafarshop_kit.lifecycle import Status, is_terminal
+from jafarshop_kit.run_record import Condition as Condition
+from jafarshop_kit.run_record import Entry as Entry
+from jafarshop_kit.run_record import RunRecord as RunRecord
+from jafarshop_kit.run_record import Settings as Settings
 
 PASS, FAIL, NOT_EXERCISED = "pass", "fail", "not exercised"
 MUST, SHOULD = "MUST", "SHOULD"

@@ -1,8 +1,8 @@
 """A certification run drawn as timelines: one SVG per partner order, in guide time. Its submit attempts (the condition
 imposed, the answers, drops and timeouts) against the guide's retry schedule (1 s, 2 s, 4 s after a failure), and its
 reads against the polling cadence, over the order's lifecycle. The console and reports/certification.html show the
-same drawings; the schedule is the graders' own (certify/record.py), never a copy. This module places every shape
-and label; certify/templates/timeline.svg.j2 draws them."""
+same drawings; the schedule is the graders' own (graders/record.py), never a copy. This module places every shape
+and label; graders/templates/timeline.svg.j2 draws them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from certify.record import (
+from graders.record import (
     BACKOFF_SECONDS,
     MAX_RETRIES,
     MAX_TIMEOUT_SECONDS,
@@ -21,7 +21,7 @@ from certify.record import (
     Run,
     outcome,
 )
-from certify.render import render
+from graders.render import render
 
 # 1060 wide: the console's and the HTML report's column (1068 px), so the drawing fills it at about 1:1.
 WIDTH, LEFT, RIGHT, ROW = 1060, 150, 20, 86
@@ -43,7 +43,7 @@ FINAL_COLOUR, TOO_SOON = "#eaeef2", "#ffebe9"
 MAX_TIMELINES = 100  # a client that sends thousands of orders gets the first hundred drawn, and is told so
 
 
-# What the template draws (certify/templates/timeline.svg.j2): a macro's name and its fields, in drawing order.
+# What the template draws (graders/templates/timeline.svg.j2): a macro's name and its fields, in drawing order.
 Shape = tuple[str, dict[str, Any]]
 
 

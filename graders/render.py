@@ -1,4 +1,4 @@
-"""The reports' templates (certify/templates/): one Jinja2 environment, every value escaped for HTML and SVG alike."""
+"""The reports' templates (graders/templates/): one Jinja2 environment, every value escaped for HTML and SVG alike."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def environment() -> Environment:
     """Templates read from the package (a wheel carries them as package data); a missing value is an error, not
     an empty string; block tags leave no blank line behind."""
     return Environment(
-        loader=PackageLoader("certify", "templates"),
+        loader=PackageLoader("graders", "templates"),
         autoescape=True,  # the templates are HTML and SVG: what a client sent is text, never markup
         undefined=StrictUndefined,
         trim_blocks=True,

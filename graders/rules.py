@@ -1,15 +1,15 @@
 """The guide's client rules, one row each: MUST or SHOULD as the guide words it, the guide section it comes from, what
-a client does to exercise it, and its grader (certify/rules_*.py), which reads the record the mock kept
+a client does to exercise it, and its grader (graders/rules_*.py), which reads the record the mock kept
 (`GET /__admin/certification`) and returns pass, fail or "not exercised" with the entries that show it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from certify import rules_polling as polling
-from certify import rules_requests as requests
-from certify import rules_retries as retries
-from certify.record import (
+from graders import rules_polling as polling
+from graders import rules_requests as requests
+from graders import rules_retries as retries
+from graders.record import (
     CLIENT_ERROR_STATUSES,
     FAIL,
     MUST,
@@ -21,7 +21,7 @@ from certify.record import (
     Run,
     Verdict,
 )
-from certify.record import Condition as C
+from graders.record import Condition as C
 
 # The statuses the no-retry rule names, written from the set its grader reads: 400, 401, 403, 413, 415 and 422.
 _CLIENT_ERRORS = ", ".join(map(str, sorted(CLIENT_ERROR_STATUSES)[:-1])) + f" and {max(CLIENT_ERROR_STATUSES)}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from certify.record import (
+from graders.record import (
     BACKOFF_SECONDS,
     MAX_RETRIES,
     MAX_TIMEOUT_SECONDS,
