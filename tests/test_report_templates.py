@@ -24,7 +24,7 @@ from tests.test_certify_timeline import SVG, record
 
 HOSTILE_ID = '<script>alert("pwned")</script>" onload="x'
 HOSTILE_KEY = 'k"><script>alert(1)</script>'
-TEMPLATES = sorted(path.name for path in (ROOT / "certify" / "templates").glob("*.j2"))
+TEMPLATES = sorted(path.name for path in (ROOT / "graders" / "templates").glob("*.j2"))
 
 
 def hostile_record() -> Record:
