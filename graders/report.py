@@ -6,19 +6,30 @@ import json
 import shutil
 import textwrap
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
 from graders.rules import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Graded
 from jafarshop_kit.junit import Case, Kind, Problem, Suite, suite_element, to_bytes
 
-CERTIFIED, FAILED, USAGE, INCOMPLETE = 0, 1, 2, 3
+
+class ExitCode(IntEnum):
+    """jafarshop-certify's exit codes (docs/certification.md and the README list them: the values stay)."""
+
+    CERTIFIED = 0  # every MUST rule exercised and passed, no rule failed
+    FAILED = 1  # a rule failed (with --lenient, a MUST rule)
+    USAGE = 2  # a usage or setting error
+    INCOMPLETE = 3  # nothing failed, but a MUST rule was not exercised
+
+
+CERTIFIED, FAILED, USAGE, INCOMPLETE = ExitCode.CERTIFIED, ExitCode.FAILED, ExitCode.USAGE, ExitCode.INCOMPLETE
 MARKS = {PASS: "pass", FAIL: "FAIL", NOT_EXERCISED: "not exercised"}
 
 
 @dataclass
 class Outcome:
-    code: int
+    code: ExitCode
     headline: str
 
 
