@@ -12,6 +12,7 @@ from graders.record import Record
 from graders.report import MARKS, Outcome, timing_line
 from graders.rules import FAIL, NOT_EXERCISED, PASS, Graded
 from graders.timeline import MAX_TIMELINES, order_count, timelines
+from jafarshop_kit.guide import backoff_words
 
 
 def render(graded: list[Graded], result: Outcome, run: dict[str, Any], record: Record) -> str:
@@ -28,6 +29,7 @@ def render(graded: list[Graded], result: Outcome, run: dict[str, Any], record: R
         timelines=timelines(record),
         not_drawn=order_count(record) - MAX_TIMELINES,
         max_timelines=MAX_TIMELINES,
+        backoff=backoff_words(),
     )
 
 
