@@ -55,7 +55,7 @@ def test_retry_at_the_end_of_the_guides_backoff_replays_the_same_order(
     time.sleep(max(0.0, sum(BACKOFF_SECONDS) - (time.monotonic() - reference_order.made_at)))
     age = time.monotonic() - reference_order.made_at
     assert_replays(api, reference_order.cart, reference_order.key, reference_order.id,
-                   f"{age:.0f} s later (the guide's last retry comes {_LAST_RETRY} s after the first submit)")  # fmt: skip
+                   f"{age:.0f} s later (the guide's last retry comes {_LAST_RETRY} s after the first)")  # fmt: skip
 
 
 def _serializations(cart: dict[str, Any]) -> dict[str, bytes]:
