@@ -7,8 +7,9 @@ import contextlib
 import sys
 from typing import Any
 
-from graders.record import Record, Settings
+from graders.record import Record, Settings, partner_orders
 from mockserver.admin_client import AdminHTTPError, admin_request
+from mockserver.http.spec import ADMIN_BASE, PARTNER_BASE
 
 PROG = "jafarshop-certify"
 
@@ -22,15 +23,20 @@ class Admin:
 
     def __init__(self, url: str, token: str) -> None:
         root = url.rstrip("/")
-        for suffix in ("/v1", "/__admin"):
+        for suffix in (PARTNER_BASE, ADMIN_BASE):
             root = root.removesuffix(suffix)
         if not root.startswith(("http://", "https://")):
             raise UsageError(f"--attach {url!r}: must be an http(s) URL such as http://127.0.0.1:8080")
         self.root, self.token = root, token
 
+    @property
+    def partner_url(self) -> str:
+        """The partner API's base URL on that mock (http://127.0.0.1:8080/v1)."""
+        return f"{self.root}{PARTNER_BASE}"
+
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         try:
-            return admin_request(f"{self.root}/__admin", self.token, method, path, body)
+            return admin_request(f"{self.root}{ADMIN_BASE}", self.token, method, path, body)
         except AdminHTTPError as error:
             if error.status == 401:
                 raise UsageError(f"{self.root}: the admin token was refused; pass the mock's with --admin-token "
@@ -40,7 +46,7 @@ class Admin:
                                  f"`{PROG} --attach {self.root}`, drive your client, then grade") from None  # fmt: skip
             if error.status == 404:
                 raise UsageError(f"{self.root}: no JafarShop mock with certification answers there ({error})") from None
-            raise UsageError(f"{self.root}/__admin{path}: {error}") from None
+            raise UsageError(f"{self.root}{ADMIN_BASE}{path}: {error}") from None
         except OSError as error:  # urllib's URLError is one
             reason = getattr(error, "reason", error)
             raise UsageError(f"--attach {self.root}: cannot reach it ({reason}); is the mock running there?") from None
@@ -71,7 +77,7 @@ class Admin:
         self.call("DELETE", "/certification")
         if armed is None:
             return f"no certification run was armed on {self.root}: nothing to stop"
-        orders = len({e.get("partner_order_id") for e in armed["entries"] if e.get("partner_order_id")})
+        orders = partner_orders(armed)
         return (f"stopped the certification run armed {armed['elapsed']:.0f} s ago on {self.root} (partner "
                 f"{armed['partner_id']}, {len(armed['entries'])} requests recorded, {orders} partner orders); its "
                 "record is gone and its requests are no longer shaped by the scenario")  # fmt: skip
@@ -80,7 +86,7 @@ class Admin:
 def client_environment(admin: Admin, armed: Settings) -> dict[str, str]:
     """The client's environment for the run `armed`."""
     return {
-        "JAFARSHOP_BASE_URL": f"{admin.root}/v1",
+        "JAFARSHOP_BASE_URL": admin.partner_url,
         "JAFARSHOP_API_KEY": armed["api_key"],
         "JAFARSHOP_MAPPED_SKUS": ",".join(armed["mapped_skus"]),
         "JAFARSHOP_UNMAPPED_SKU": armed["unmapped_sku"],

@@ -28,16 +28,19 @@ import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, NoReturn
 
 from certify import html_report, timing_run
 from certify.admin import PROG, Admin, UsageError, client_environment
-from certify.client import CannotStart, run_client
+from certify.client import CannotStart, ClientRun, Ending, run_client
 from graders import report
-from graders.record import BACKOFF_SECONDS, TIMING_TIME_SCALE, Record, Settings
+from graders.record import BACKOFF_SECONDS, MAX_TIMEOUT_SECONDS, TIMING_TIME_SCALE, Record, Settings, partner_orders
+from graders.report import RunSummary, TimingRun
 from graders.rules import RULES, grade
 from jafarshop_kit.resources import doc
+from mockserver.http.spec import ADMIN_SPEC, PARTNER_BASE, load_spec
 from mockserver.model.certification import CONDITIONS, DEFAULT_SCENARIO, DEFAULT_SLOW_SECONDS, DEFAULT_TIME_SCALE
 from mockserver.model.state import DEFAULT_ADMIN_TOKEN
 
@@ -89,7 +92,8 @@ def parser() -> argparse.ArgumentParser:
         usage=f"{PROG} [options] -- COMMAND [ARGS...]\n       {PROG} {'|'.join(SUBCOMMANDS)} --attach URL [options]",
         description=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="The client's environment: JAFARSHOP_BASE_URL (ends in /v1), JAFARSHOP_API_KEY, JAFARSHOP_MAPPED_SKUS "
+        epilog=f"The client's environment: JAFARSHOP_BASE_URL (ends in {PARTNER_BASE}), JAFARSHOP_API_KEY, "
+        "JAFARSHOP_MAPPED_SKUS "
         "(comma-separated), JAFARSHOP_UNMAPPED_SKU, JAFARSHOP_TIME_SCALE (divide the guide's waits by it: with 60, "
         "'5 minutes' is 5 s) and JAFARSHOP_CERTIFY_ORDERS (how many orders the scenario shapes). The rules, the "
         f"scenario, and how to certify a client in any language: {doc('certification.md')}.",
@@ -107,7 +111,8 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=DEFAULT_SLOW_SECONDS,
         metavar="S",
-        help="how late the slow answer comes, in guide seconds (default 60; a sane timeout is 30 or less)",
+        help=f"how late the slow answer comes, in guide seconds (default {DEFAULT_SLOW_SECONDS:g}; a sane timeout is "
+        f"{MAX_TIMEOUT_SECONDS:g} or less)",
     )
     p.add_argument("--fixtures", metavar="PATH", help="fixtures for the mock it starts (default: the kit's own)")
     _attach_options(p)
@@ -171,15 +176,26 @@ def check_reports(directory: Path) -> None:
                          "name a folder you can write to") from None  # fmt: skip
 
 
+def request_bounds(name: str) -> tuple[float, float]:
+    """The least and the greatest value of a field of POST /__admin/certification, as the admin spec states them (the
+    mock refuses what is outside them; the command says so before it arms a run)."""
+    spec = load_spec(ADMIN_SPEC)
+    field = spec["components"]["schemas"]["CertificationRequest"]["properties"][name]
+    return float(field["minimum"]), float(field["maximum"])
+
+
 def check_options(options: argparse.Namespace, command: list[str], action: str | None) -> None:
     grading_only = action is not None
-    if not 1 <= options.time_scale <= 3600:
-        raise UsageError(f"--time-scale {options.time_scale:g}: must be between 1 and 3600 (60 makes 5 minutes 5 s)")
+    low, high = request_bounds("time_scale")
+    if not low <= options.time_scale <= high:
+        raise UsageError(f"--time-scale {options.time_scale:g}: must be between {low:g} and {high:g} (60 makes 5 "
+                         "minutes 5 s)")  # fmt: skip
     if not math.isfinite(options.time_limit) or options.time_limit <= 0:
         raise UsageError(f"--time-limit {options.time_limit:g}: must be a positive number of seconds")
-    if not 31 <= options.slow_seconds <= 3600:
-        raise UsageError(f"--slow-seconds {options.slow_seconds:g}: must be between 31 and 3600 (guide seconds; a "
-                         "client may take up to 30 s to time out)")  # fmt: skip
+    low, high = request_bounds("slow_seconds")
+    if not low <= options.slow_seconds <= high:
+        raise UsageError(f"--slow-seconds {options.slow_seconds:g}: must be between {low:g} and {high:g} (guide "
+                         f"seconds; a client may take up to {MAX_TIMEOUT_SECONDS:g} s to time out)")  # fmt: skip
     if options.scenario is not None:
         names = [name.strip() for name in options.scenario.split(",") if name.strip()]
         unknown = [name for name in names if name not in CONDITIONS]
@@ -259,6 +275,19 @@ def run_and_grade(admin: Admin, options: argparse.Namespace, command: list[str])
     return grade_and_report(admin, options, record, client, timing)
 
 
+@dataclass(frozen=True)
+class Client:
+    """What jafarshop-certify saw of the client's run: its command, how it ended, how long it ran (real seconds)."""
+
+    command: str
+    ran: ClientRun
+    seconds: float
+
+    def ended(self) -> str:
+        """For the scorecard: "client exited 0 after 3.2 s"."""
+        return f"client {self.ran.end} after {self.seconds:.1f} s"
+
+
 def run_once(
     admin: Admin,
     options: argparse.Namespace,
@@ -266,14 +295,14 @@ def run_once(
     limit: float,
     log: str,
     until: Callable[[], str | None] | None = None,
-) -> tuple[Record, dict[str, Any]]:
+) -> tuple[Record, Client]:
     """Arm a run as `options` say, run the client in it (its output to the terminal, or with --quiet to `log` in the
     reports folder), and return what the mock recorded and what was seen of the client; the run is disarmed however
     this ends, Ctrl-C included."""
     armed = admin.arm(options)
     armed_at = time.monotonic()
     env = {**os.environ, **client_environment(admin, armed)}
-    print(f"{PROG}: running `{shlex.join(command)}` against {admin.root}/v1 for at most {limit:g} s "
+    print(f"{PROG}: running `{shlex.join(command)}` against {admin.partner_url} for at most {limit:g} s "
           f"(time scale {armed['time_scale']:g})", file=sys.stderr)  # fmt: skip
     try:
         with client_output(Path(options.reports) / log, options.quiet) as (out, err):
@@ -290,8 +319,7 @@ def run_once(
     record["client_end"] = ran.end
     if ran.code is not None:
         record["client_exit_code"] = ran.code
-    client = {"command": shlex.join(command), "end": ran.end, "seconds": round(ran.ended - armed_at, 2)}
-    return record, client
+    return record, Client(shlex.join(command), ran, round(ran.ended - armed_at, 2))
 
 
 @contextlib.contextmanager
@@ -305,41 +333,46 @@ def client_output(log: Path, quiet: bool) -> Iterator[tuple[IO[bytes], IO[bytes]
         yield handle, handle
 
 
+def summary(admin: Admin, record: Record, client: Client | None, timing: tuple[Record, Client] | None) -> RunSummary:
+    """What the scorecard says of the run besides the rules (the hints are added by the caller)."""
+    found = RunSummary(
+        client=client.command if client else "(attached: whatever drove the mock)",
+        client_end=client.ended() if client else "graded so far",
+        base_url=admin.partner_url,
+        time_scale=record.get("time_scale"),
+        scenario=list(record.get("scenario", [])),
+        requests=len(record.get("entries", [])),
+        orders=partner_orders(record),
+        duration=float(record.get("elapsed", 0.0)),
+        dropped_entries=record.get("dropped_entries", 0),
+    )
+    if timing is not None:
+        timed, timed_client = timing
+        found.timing_run = TimingRun(
+            time_scale=float(timed.get("time_scale", 1.0)),
+            scenario=list(timed.get("scenario", [])),
+            requests=len(timed.get("entries", [])),
+            duration=float(timed.get("elapsed", 0.0)),
+            client_end=timed_client.ended(),
+            rules=[rule.id for rule in RULES if rule.timed],
+        )
+    return found
+
+
 def grade_and_report(
     admin: Admin,
     options: argparse.Namespace,
     record: Record,
-    client: dict[str, Any] | None,
-    timing: tuple[Record, dict[str, Any]] | None = None,
+    client: Client | None,
+    timing: tuple[Record, Client] | None = None,
 ) -> int:
     """Grade the record (a timed rule on the timing run's, when there was one), write the reports, print the table."""
     graded = grade(record)
     if timing is not None:
         graded = timing_run.merged(graded, grade(timing[0]))
     result = report.outcome(graded, lenient=options.lenient)
-    entries = record.get("entries", [])
-    run = {
-        "client": client["command"] if client else "(attached: whatever drove the mock)",
-        "client_end": f"client {client['end']} after {client['seconds']:.1f} s" if client else "graded so far",
-        "base_url": f"{admin.root}/v1",
-        "time_scale": record.get("time_scale"),
-        "scenario": record.get("scenario", []),
-        "requests": len(entries),
-        "orders": len({e.get("partner_order_id") for e in entries if e.get("partner_order_id")}),
-        "duration": float(record.get("elapsed", 0.0)),
-        "dropped_entries": record.get("dropped_entries", 0),
-    }
-    if timing is not None:
-        timed, timed_client = timing
-        run["timing_run"] = {
-            "time_scale": timed.get("time_scale"),
-            "scenario": timed.get("scenario", []),
-            "requests": len(timed.get("entries", [])),
-            "duration": float(timed.get("elapsed", 0.0)),
-            "client_end": f"client {timed_client['end']} after {timed_client['seconds']:.1f} s",
-            "rules": [rule.id for rule in RULES if rule.timed],
-        }
-    run["hints"] = hints(client, options)
+    run = summary(admin, record, client, timing)
+    run.hints = hints(client, options)
     written = report.write(Path(options.reports), graded, result, run)
     written.append(html_report.write(Path(options.reports), graded, result, run, record))
     print(report.table(graded, result, run))
@@ -347,19 +380,19 @@ def grade_and_report(
     return result.code
 
 
-def hints(client: dict[str, Any] | None, options: argparse.Namespace) -> list[str]:
+def hints(client: Client | None, options: argparse.Namespace) -> list[str]:
     """What to look at when the client's run itself went wrong."""
     if client is None:
         return []
     found = []
-    if client["end"].startswith("stopped"):
+    if client.ran.ending is Ending.TIME_LIMIT:
         found.append(
             f"The client was stopped at the time limit ({options.time_limit:g} s). If it waits the guide's real "
             "intervals, make it divide them by JAFARSHOP_TIME_SCALE (its timeouts too), or raise --time-limit."
         )
-    elif client["end"] != "exited 0":
+    elif not client.ran.exited_cleanly:
         where = f"{options.reports}/certification-client.log" if options.quiet else "above"
-        found.append(f"The client {client['end']}: its own output ({where}) says why.")
+        found.append(f"The client {client.ran.end}: its own output ({where}) says why.")
     return found
 
 

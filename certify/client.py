@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import IO
 
 STOP_GRACE_SECONDS = 3.0
@@ -22,12 +23,35 @@ class CannotStart(Exception):
     """The command could not be started (not found, not executable)."""
 
 
+class Ending(StrEnum):
+    """How the client's run ended."""
+
+    EXITED = "exited"  # by itself, with an exit status
+    TIME_LIMIT = "time limit"  # stopped at the time limit
+    STOPPED = "stopped"  # stopped when `until` said why
+
+
 @dataclass
 class ClientRun:
-    end: str  # how it ended, in words
-    code: int | None = None  # its exit status; None when it was stopped at the time limit
+    ending: Ending
+    code: int | None = None  # its exit status; None when it was stopped
     key_seen: list[str] = field(default_factory=list)  # where its output showed the API key ("stdout line 3")
     ended: float = 0.0  # time.monotonic() when it ended
+    limit: float = 0.0  # the time limit it ran under (seconds)
+    why: str = ""  # what `until` answered, when that stopped it
+
+    @property
+    def end(self) -> str:
+        """How it ended, in words: "exited 1", "stopped at the time limit (60 s)", "stopped once its retries ..."."""
+        if self.ending is Ending.EXITED:
+            return f"exited {self.code}"
+        if self.ending is Ending.TIME_LIMIT:
+            return f"stopped at the time limit ({self.limit:g} s)"
+        return f"stopped {self.why}"
+
+    @property
+    def exited_cleanly(self) -> bool:
+        return self.ending is Ending.EXITED and self.code == 0
 
 
 def run_client(
@@ -57,31 +81,29 @@ def run_client(
     ]
     for pump in pumps:
         pump.start()
-    code: int | None = None
     try:
-        code, end = _wait(process, limit, until)
+        ending, code, why = _wait(process, limit, until)
     finally:  # also on Ctrl-C; and what the client left running in the background goes too
         ended = time.monotonic()
         stop(process)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for pump in pumps:
         pump.join(timeout=max(0.0, deadline - time.monotonic()))
-    return ClientRun(end, code, seen, ended)
+    return ClientRun(ending, code, seen, ended, limit, why)
 
 
 def _wait(
     process: subprocess.Popen[bytes], limit: float, until: Callable[[], str | None] | None
-) -> tuple[int | None, str]:
-    """(exit code, how it ended): its exit, the time limit, or what `until` answered."""
+) -> tuple[Ending, int | None, str]:
+    """(how it ended, exit code, why `until` stopped it): its exit, the time limit, or what `until` answered."""
     deadline = time.monotonic() + limit
     while (left := deadline - time.monotonic()) > 0:
         try:
-            code = process.wait(timeout=left if until is None else min(left, POLL_SECONDS))
-            return code, f"exited {code}"
+            return Ending.EXITED, process.wait(timeout=left if until is None else min(left, POLL_SECONDS)), ""
         except subprocess.TimeoutExpired:
             if until is not None and (why := until()) is not None:
-                return None, f"stopped {why}"
-    return None, f"stopped at the time limit ({limit:g} s)"
+                return Ending.STOPPED, None, why
+    return Ending.TIME_LIMIT, None, ""
 
 
 def _pump(source: IO[bytes] | None, sink: IO[bytes], name: str, key: bytes, seen: list[str]) -> None:

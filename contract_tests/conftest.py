@@ -437,10 +437,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for side, meaning in data["sides"].items():
             rules = [rule for rule in data["rules"] if rule["side"] == side]
             verdicts = Counter(rule["verdict"] for rule in rules)
-            counts = ", ".join(f"{verdicts[v]} {v}" for v in ("passed", "failed", "partly checked", "not checked"))
+            counts = ", ".join(f"{verdicts[v]} {v}" for v in coverage.Checked)
             terminalreporter.write_line(f"{meaning}: {counts}")
             for rule in rules:
-                if rule["verdict"] != "passed":
+                if rule["verdict"] != coverage.Checked.PASSED:
                     why = f" ({'; '.join(rule['why_not_checked'])})" if rule["why_not_checked"] else ""
                     terminalreporter.write_line(f"  {rule['verdict']}: {rule['rule']}{why}")
         required = config.stash.get(REQUIRED_KEY, None)

@@ -13,10 +13,21 @@ import csv
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from contract_tests.spec import spec
+
+
+class Checked(StrEnum):
+    """A guide rule's verdict in the coverage report (written as it is to contract-coverage.json and .md)."""
+
+    PASSED = "passed"  # every test that checks it ran and passed
+    FAILED = "failed"
+    PARTLY = "partly checked"  # some passed, others were skipped
+    NOT_CHECKED = "not checked"  # all were skipped
+
 
 PARTNER, SUPPLIER = "partner", "supplier"
 SIDES = {
@@ -157,14 +168,14 @@ def rule_verdicts(outcomes: Outcomes) -> list[dict[str, Any]]:
         for test in rule.tests:
             counts.update(outcomes.by_test.get(test, Counter()))
             reasons |= outcomes.reasons.get(test, set())
-        if counts["failed"]:
-            verdict = "failed"
+        if counts["failed"]:  # the counts are pytest's outcomes: passed, failed, skipped
+            verdict = Checked.FAILED
         elif counts["passed"] and not counts["skipped"]:
-            verdict = "passed"
+            verdict = Checked.PASSED
         elif counts["passed"]:
-            verdict = "partly checked"
+            verdict = Checked.PARTLY
         else:
-            verdict = "not checked"
+            verdict = Checked.NOT_CHECKED
             if not reasons:
                 reasons = {"no test of it ran (deselected, or stopped before it)"}
         lines.append({
@@ -174,7 +185,7 @@ def rule_verdicts(outcomes: Outcomes) -> list[dict[str, Any]]:
     return lines
 
 
-INCOMPLETE = ("partly checked", "not checked")
+INCOMPLETE = (Checked.PARTLY, Checked.NOT_CHECKED)
 
 
 def missing(data: dict[str, Any], required: str) -> list[str]:
@@ -198,7 +209,7 @@ def missing_line(data: dict[str, Any], required: str) -> str:
 
 
 def rule_verdict(data: dict[str, Any], rule_id: str) -> str:
-    return next((rule["verdict"] for rule in data["rules"] if rule["id"] == rule_id), "not checked")
+    return next((rule["verdict"] for rule in data["rules"] if rule["id"] == rule_id), Checked.NOT_CHECKED)
 
 
 def report(statuses: Counter[tuple[str, int]], outcomes: Outcomes) -> dict[str, Any]:

@@ -55,31 +55,41 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see --help)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _description() -> str:
+    """--help's text above the options: what the command does, its exit codes, its reports."""
+    return (
+        "Verify a JafarShop B2B API implementation against the partner guide and the OpenAPI contract.\n"
+        "A pre-flight first checks that the settings lead to the API (a few requests, one order); a target that\n"
+        "does not answer is asked again for JAFARSHOP_CONNECT_WAIT seconds (default 7: after 1, 2 and 4 s).\n"
+        f"Exit codes:\n{help_table()}\n"
+        "A deploy gate fails closed: in CI every non-zero code fails the job (no recipe tolerates any of them).\n"
+        "Reports: the JUnit XML (one failed case with the line when the run gave no verdict or its coverage was\n"
+        "incomplete), contract-coverage.json/.md beside it (documented statuses seen, guide rules checked) and\n"
+        "contract-orders.csv (every order the run created, for a staging to clean them up)."
+    )
+
+
+def _epilog() -> str:
+    """--help's text below the options: the environment the target is read from."""
     settings = "\n".join(f"  {s.env:<26} {s.help}" for s in SETTINGS.values())
+    return (
+        f"The target is read from the environment:\n{settings}\n"
+        f"  {'JAFARSHOP_WORKERS':<26} test processes in parallel (same as --workers)\n"
+        f"  {'JAFARSHOP_SKIP_PREFLIGHT':<26} 1 to skip the pre-flight (same as --skip-preflight)\n"
+        f"  {'JAFARSHOP_REQUIRE_FULL_COVERAGE':<26} partner or all (same as --require-full-coverage=...)\n"
+        f"Yes/no variables take {ALLOWED}; unset or empty is no.\n\n"
+        "Without JAFARSHOP_BASE_URL, the mock (jafarshop-mock) is started on a free port with the kit's\n"
+        "fixtures/default.yaml and stopped after the run. Arguments after -- go to pytest (for example\n"
+        "-- -k idempotency -x). Also `python -m contract_tests`."
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="jafarshop-contract",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=(
-            "Verify a JafarShop B2B API implementation against the partner guide and the OpenAPI contract.\n"
-            "A pre-flight first checks that the settings lead to the API (a few requests, one order); a target that\n"
-            "does not answer is asked again for JAFARSHOP_CONNECT_WAIT seconds (default 7: after 1, 2 and 4 s).\n"
-            f"Exit codes:\n{help_table()}\n"
-            "A deploy gate fails closed: in CI every non-zero code fails the job (no recipe tolerates any of them).\n"
-            "Reports: the JUnit XML (one failed case with the line when the run gave no verdict or its coverage was\n"
-            "incomplete), contract-coverage.json/.md beside it (documented statuses seen, guide rules checked) and\n"
-            "contract-orders.csv (every order the run created, for a staging to clean them up)."
-        ),
-        epilog=(
-            f"The target is read from the environment:\n{settings}\n"
-            f"  {'JAFARSHOP_WORKERS':<26} test processes in parallel (same as --workers)\n"
-            f"  {'JAFARSHOP_SKIP_PREFLIGHT':<26} 1 to skip the pre-flight (same as --skip-preflight)\n"
-            f"  {'JAFARSHOP_REQUIRE_FULL_COVERAGE':<26} partner or all (same as --require-full-coverage=...)\n"
-            f"Yes/no variables take {ALLOWED}; unset or empty is no.\n\n"
-            "Without JAFARSHOP_BASE_URL, the mock (jafarshop-mock) is started on a free port with the kit's\n"
-            "fixtures/default.yaml and stopped after the run. Arguments after -- go to pytest (for example\n"
-            "-- -k idempotency -x). Also `python -m contract_tests`."
-        ),
+        description=_description(),
+        epilog=_epilog(),
     )
     parser.add_argument(
         "--examples", type=int, help=f"examples per generated test (JAFARSHOP_EXAMPLES; default {DEFAULT_EXAMPLES})"

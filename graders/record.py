@@ -7,28 +7,58 @@ Times in the record are real seconds; the guide's intervals are compared on the 
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
+from enum import StrEnum
+from typing import TypedDict, cast
 
 # The record's types (the mock writes it, the graders read it), re-exported for the rest of graders/ and certify/.
+from jafarshop_kit.guide import BACKOFF_SECONDS as BACKOFF_SECONDS
+from jafarshop_kit.guide import MAX_RETRIES as MAX_RETRIES
 from jafarshop_kit.lifecycle import Status, is_terminal
+from jafarshop_kit.run_record import Auth as Auth
 from jafarshop_kit.run_record import Condition as Condition
 from jafarshop_kit.run_record import Entry as Entry
+from jafarshop_kit.run_record import Imposed as Imposed
 from jafarshop_kit.run_record import RunRecord as RunRecord
 from jafarshop_kit.run_record import Settings as Settings
 
-PASS, FAIL, NOT_EXERCISED = "pass", "fail", "not exercised"
-MUST, SHOULD = "MUST", "SHOULD"
+
+class Grade(StrEnum):
+    """A rule's verdict, written as it is into the JSON, Markdown, HTML and JUnit reports and the admin API."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_EXERCISED = "not exercised"
+
+
+class Level(StrEnum):
+    """How the guide words a rule."""
+
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+
+
+class Got(StrEnum):
+    """What one attempt got, as the graders and the timelines class it (outcome())."""
+
+    SUCCESS = "success"
+    NO_CONTENT = "no-content"
+    TRANSIENT = "transient"
+    CONFLICT = "conflict"
+    CLIENT_ERROR = "client-error"
+    OTHER = "other"
+
+
+PASS, FAIL, NOT_EXERCISED = Grade.PASS, Grade.FAIL, Grade.NOT_EXERCISED
+MUST, SHOULD = Level.MUST, Level.SHOULD
 TRANSIENT_STATUSES = {500, 502, 503, 504}
 CLIENT_ERROR_STATUSES = {400, 401, 403, 413, 415, 422}
 TERMINAL_STATUSES = frozenset(status.value for status in Status if is_terminal(status))
-# The guide's Retry Strategy: "Wait: 1s, 2s, 4s"; Polling Recommendations: the least time between two reads.
-BACKOFF_SECONDS = (1.0, 2.0, 4.0)
-MAX_RETRIES = 3
+# The guide's Retry Strategy is jafarshop_kit/guide.py's (BACKOFF_SECONDS, MAX_RETRIES, re-exported above); its
+# Polling Recommendations: the least time between two reads.
 MAX_TIMEOUT_SECONDS = 30.0  # the kit's decision where the guide says only "implement proper timeout handling"
 POLL_INTERVAL_SECONDS = {"PENDING_CONFIRMATION": 5 * 60.0, "CONFIRMED": 15 * 60.0, "SHIPPED": 24 * 3600.0}
 TIMING_TOLERANCE = 0.9  # a wait counts when it is at least 90% of the guide's (timers and scheduling are not exact)
@@ -58,7 +88,7 @@ class Record(RunRecord, total=False):
 
 @dataclass
 class Verdict:
-    verdict: str
+    verdict: Grade
     reason: str
     evidence: list[str] = field(default_factory=list)
 
@@ -66,7 +96,7 @@ class Verdict:
 @dataclass(frozen=True)
 class Rule:
     id: str
-    level: str
+    level: Level
     section: str
     title: str
     to_exercise: str  # what the client must do for the rule to be checked
@@ -99,7 +129,7 @@ class Run:
         self.entries: list[Entry] = sorted((_normalised(e) for e in record.get("entries", [])), key=lambda e: e["seq"])
         # Every entry is the client's (the mock records no other partner's traffic); `mine` authenticated as it.
         self.all_submits = [entry for entry in self.entries if entry.get("operation") == "submitCart"]
-        self.mine = [entry for entry in self.entries if entry.get("auth") == "ok"]
+        self.mine = [entry for entry in self.entries if entry.get("auth") == Auth.OK]
         self.submits = [entry for entry in self.mine if entry.get("operation") == "submitCart"]
         self.reads = [entry for entry in self.mine if entry.get("operation") == "getOrder"]
         self.orders: dict[str, list[Entry]] = defaultdict(list)  # partner_order_id -> its submits, in order
@@ -177,22 +207,28 @@ def duration(seconds: float) -> str:
     return f"{seconds:.1f} s"
 
 
-def outcome(entry: Entry) -> str:
+def outcome(entry: Entry) -> Got:
     """What the client got: success, no-content, transient, conflict, client-error or other."""
     if not entry.get("answered"):
-        return "transient"  # a dropped connection, or a slow answer the client gave up on
+        return Got.TRANSIENT  # a dropped connection, or a slow answer the client gave up on
     status = entry.get("status")
     if status == 200:
-        return "success"
+        return Got.SUCCESS
     if status == 204:
-        return "no-content"
+        return Got.NO_CONTENT
     if status in TRANSIENT_STATUSES:
-        return "transient"
+        return Got.TRANSIENT
     if status == 409:
-        return "conflict"
+        return Got.CONFLICT
     if status in CLIENT_ERROR_STATUSES:
-        return "client-error"
-    return "other"
+        return Got.CLIENT_ERROR
+    return Got.OTHER
+
+
+def statuses_words(statuses: Iterable[int]) -> str:
+    """A set of statuses in words, in order: "400, 401, 403, 413, 415 or 422"."""
+    ordered = [str(status) for status in sorted(statuses)]
+    return ", ".join(ordered[:-1]) + f" or {ordered[-1]}" if len(ordered) > 1 else "".join(ordered)
 
 
 def verdict(
@@ -213,11 +249,24 @@ def _at_most(items: list[str], limit: int) -> list[str]:
     return items[:limit] + ([f"... and {len(items) - limit} more"] if len(items) > limit else [])
 
 
+def failures_in_a_row(attempts: Sequence[Entry]) -> Iterator[tuple[int, Entry, int]]:
+    """(index, attempt, how many transient failures in a row end with it: 0 when it did not fail) for each attempt of
+    one order. The one count of "failures in a row": the retry graders and the timelines read it."""
+    streak = 0
+    for index, entry in enumerate(attempts):
+        streak = streak + 1 if outcome(entry) == Got.TRANSIENT else 0
+        yield index, entry, streak
+
+
 def retries_of(run: Run) -> Iterable[tuple[Entry, Entry, int]]:
     """(failed attempt, the next attempt of the same order, how many failures in a row so far) for every retry."""
     for attempts in run.orders.values():
-        streak = 0
-        for previous, current in itertools.pairwise(attempts):
-            streak = streak + 1 if outcome(previous) == "transient" else 0
+        for index, previous, streak in failures_in_a_row(attempts[:-1]):
             if streak:
-                yield previous, current, streak
+                yield previous, attempts[index + 1], streak
+
+
+def partner_orders(record: RunRecord) -> int:
+    """How many partner orders a run has: the distinct partner_order_ids its client submitted with its key (the
+    orders the graders grade and the timelines draw). The terminal, the reports and the console all count so."""
+    return len(Run(cast(Record, record)).orders)

@@ -5,21 +5,68 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
 from graders.rules import FAIL, MUST, NOT_EXERCISED, PASS, SHOULD, Graded
 from jafarshop_kit.junit import Case, Kind, Problem, Suite, suite_element, to_bytes
 
-CERTIFIED, FAILED, USAGE, INCOMPLETE = 0, 1, 2, 3
+
+class ExitCode(IntEnum):
+    """jafarshop-certify's exit codes (docs/certification.md and the README list them: the values stay)."""
+
+    CERTIFIED = 0  # every MUST rule exercised and passed, no rule failed
+    FAILED = 1  # a rule failed (with --lenient, a MUST rule)
+    USAGE = 2  # a usage or setting error
+    INCOMPLETE = 3  # nothing failed, but a MUST rule was not exercised
+
+
+CERTIFIED, FAILED, USAGE, INCOMPLETE = ExitCode.CERTIFIED, ExitCode.FAILED, ExitCode.USAGE, ExitCode.INCOMPLETE
 MARKS = {PASS: "pass", FAIL: "FAIL", NOT_EXERCISED: "not exercised"}
 
 
 @dataclass
 class Outcome:
-    code: int
+    code: ExitCode
     headline: str
+
+
+@dataclass
+class TimingRun:
+    """The timing run, as the scorecard reports it (certify/timing_run.py)."""
+
+    time_scale: float
+    scenario: list[str]
+    requests: int
+    duration: float  # real seconds
+    client_end: str  # "client exited 0 after 3.2 s"
+    rules: list[str]  # the rules it decides
+
+
+@dataclass
+class RunSummary:
+    """What the scorecard says of the run besides the rules: the client, the counts, the timing run, hints. Its
+    as_json() is the reports' "run" object, key for key."""
+
+    client: str = ""  # the client's command, or what drove an attached mock
+    client_end: str = ""  # "client exited 0 after 3.2 s", "graded so far"
+    base_url: str = ""
+    time_scale: float | None = None
+    scenario: list[str] = field(default_factory=list)
+    requests: int = 0
+    orders: int = 0  # graders/record.py's partner_orders()
+    duration: float = 0.0  # real seconds
+    dropped_entries: int = 0
+    timing_run: TimingRun | None = None
+    hints: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        found = asdict(self)
+        if self.timing_run is None:
+            del found["timing_run"]
+        return found
 
 
 def outcome(graded: list[Graded], *, lenient: bool = False) -> Outcome:
@@ -40,43 +87,48 @@ def outcome(graded: list[Graded], *, lenient: bool = False) -> Outcome:
     return Outcome(CERTIFIED, "CERTIFIED: every MUST rule exercised and passed, no rule failed")
 
 
-def as_json(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> dict[str, Any]:
+def as_json(graded: list[Graded], result: Outcome, run: RunSummary) -> dict[str, Any]:
     return {
         "result": {"exit_code": result.code, "summary": result.headline},
-        "run": run,
-        "rules": [
-            {
-                "id": g.rule.id,
-                "level": g.rule.level,
-                "section": g.rule.section,
-                "rule": g.rule.title,
-                "verdict": g.verdict.verdict,
-                "reason": g.verdict.reason,
-                "to_exercise": (g.to_exercise or None) if g.verdict.verdict == NOT_EXERCISED else None,
-                "evidence": g.verdict.evidence,
-            }
-            for g in graded
-        ],
+        "run": run.as_json(),
+        "rules": rules_json(graded),
     }
 
 
-def timing_line(timing: dict[str, Any]) -> str:
+def rules_json(graded: list[Graded]) -> list[dict[str, Any]]:
+    """The rules' verdicts as the JSON report and the admin API's scorecard give them."""
+    return [
+        {
+            "id": g.rule.id,
+            "level": g.rule.level,
+            "section": g.rule.section,
+            "rule": g.rule.title,
+            "verdict": g.verdict.verdict,
+            "reason": g.verdict.reason,
+            "to_exercise": (g.to_exercise or None) if g.verdict.verdict == NOT_EXERCISED else None,
+            "evidence": g.verdict.evidence,
+        }
+        for g in graded
+    ]
+
+
+def timing_line(timing: TimingRun) -> str:
     """The timing run in one line: what it replayed, at what scale, how it ended, which rules it decided."""
     return (
-        f"timing run: {','.join(timing['scenario'])} at time scale {timing['time_scale']:g}, {timing['requests']} "
-        f"requests, {timing['duration']:.1f} s; {timing['client_end']}; decides {', '.join(timing['rules'])}"
+        f"timing run: {','.join(timing.scenario)} at time scale {timing.time_scale:g}, {timing.requests} "
+        f"requests, {timing.duration:.1f} s; {timing.client_end}; decides {', '.join(timing.rules)}"
     )
 
 
-def table(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
+def table(graded: list[Graded], result: Outcome, run: RunSummary) -> str:
     """The terminal scorecard: one line a rule, the evidence of each failure under it."""
     width = min(shutil.get_terminal_size((120, 24)).columns, 160)
     lines = [
-        f"jafarshop-certify: {run.get('client', 'client')}",
-        f"  {run.get('requests', 0)} requests, {run.get('orders', 0)} partner orders, time scale "
-        f"{run.get('time_scale')} (guide time = real x {run.get('time_scale')}), {run.get('duration', 0):.1f} s; "
-        f"{run.get('client_end', '')}",
-        *([f"  {timing_line(run['timing_run'])}"] if run.get("timing_run") else []),
+        f"jafarshop-certify: {run.client or 'client'}",
+        f"  {run.requests} requests, {run.orders} partner orders, time scale "
+        f"{run.time_scale} (guide time = real x {run.time_scale}), {run.duration:.1f} s; "
+        f"{run.client_end}",
+        *([f"  {timing_line(run.timing_run)}"] if run.timing_run else []),
         "",
         f"  {'rule':<26} {'level':<6} {'verdict':<14} reason",
     ]
@@ -90,22 +142,22 @@ def table(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
         lines.extend(" " * len(head) + more for more in wrapped[1:])
         if g.verdict.verdict == FAIL:
             lines.extend(f"      {item}" for item in g.verdict.evidence)
-    lines += ["", *run.get("hints", []), result.headline]
+    lines += ["", *run.hints, result.headline]
     return "\n".join(lines)
 
 
-def markdown(graded: list[Graded], result: Outcome, run: dict[str, Any]) -> str:
+def markdown(graded: list[Graded], result: Outcome, run: RunSummary) -> str:
     lines = [
         "# Certification scorecard",
         "",
         f"**{result.headline}** (exit {result.code})",
         "",
-        f"- Client: `{run.get('client', '')}` ({run.get('client_end', '')})",
-        f"- Requests: {run.get('requests', 0)}; partner orders: {run.get('orders', 0)}; "
-        f"run: {run.get('duration', 0):.1f} s real at time scale {run.get('time_scale')}",
-        f"- Scenario: {', '.join(run.get('scenario', []))}",
-        *([f"- {timing_line(run['timing_run'])}"] if run.get("timing_run") else []),
-        *[f"- **{hint}**" for hint in run.get("hints", [])],
+        f"- Client: `{run.client}` ({run.client_end})",
+        f"- Requests: {run.requests}; partner orders: {run.orders}; "
+        f"run: {run.duration:.1f} s real at time scale {run.time_scale}",
+        f"- Scenario: {', '.join(run.scenario)}",
+        *([f"- {timing_line(run.timing_run)}"] if run.timing_run else []),
+        *[f"- **{hint}**" for hint in run.hints],
         "",
         "| Rule | Level | Guide section | Verdict | Why |",
         "|---|---|---|---|---|",
@@ -141,13 +193,13 @@ def junit(graded: list[Graded], result: Outcome, duration: float) -> bytes:
     return to_bytes(suite_element(Suite("jafarshop-certify", cases, duration, result.headline)))
 
 
-def write(directory: Path, graded: list[Graded], result: Outcome, run: dict[str, Any]) -> list[Path]:
+def write(directory: Path, graded: list[Graded], result: Outcome, run: RunSummary) -> list[Path]:
     """The three report files, written whole (a half-written report never stays behind)."""
     directory.mkdir(parents=True, exist_ok=True)
     files = {
         directory / "certification.json": json.dumps(as_json(graded, result, run), indent=2).encode(),
         directory / "certification.md": markdown(graded, result, run).encode(),
-        directory / "certification-junit.xml": junit(graded, result, run.get("duration", 0.0)),
+        directory / "certification-junit.xml": junit(graded, result, run.duration),
     }
     for path, content in files.items():
         partial = path.with_suffix(path.suffix + ".partial")

@@ -20,11 +20,13 @@ from graders.record import (
     Rule,
     Run,
     Verdict,
+    statuses_words,
 )
 from graders.record import Condition as C
+from jafarshop_kit.guide import MAX_RETRIES, backoff_words
 
 # The statuses the no-retry rule names, written from the set its grader reads: 400, 401, 403, 413, 415 and 422.
-_CLIENT_ERRORS = ", ".join(map(str, sorted(CLIENT_ERROR_STATUSES)[:-1])) + f" and {max(CLIENT_ERROR_STATUSES)}"
+_CLIENT_ERRORS = statuses_words(CLIENT_ERROR_STATUSES).replace(" or ", " and ")
 
 __all__ = ["FAIL", "MUST", "NOT_EXERCISED", "PASS", "RULES", "SHOULD", "Graded", "Rule", "Verdict", "grade"]
 
@@ -119,7 +121,7 @@ RULES: tuple[Rule, ...] = (
         "retry-backoff",
         SHOULD,
         "Retry Strategy",
-        "Retries wait at least 1 s, 2 s, 4 s (exponential backoff)",
+        f"Retries wait at least {backoff_words()} (exponential backoff)",
         "retry a failed submit",
         retries.retry_backoff,
         (C.ONCE_503, C.ONCE_500, C.ALWAYS_500, C.DROP_AFTER_CREATE),
@@ -129,8 +131,8 @@ RULES: tuple[Rule, ...] = (
         "retry-max",
         SHOULD,
         "Retry Strategy",
-        "At most 3 retries of one order",
-        "retry an order that keeps failing 3 times",
+        f"At most {MAX_RETRIES} retries of one order",
+        f"retry an order that keeps failing {MAX_RETRIES} times",
         retries.retry_max,
         (C.ALWAYS_500,),
     ),

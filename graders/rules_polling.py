@@ -9,6 +9,7 @@ from graders.record import (
     TERMINAL_STATUSES,
     TIMING_TOLERANCE,
     Entry,
+    Got,
     Run,
     Verdict,
     duration,
@@ -23,7 +24,7 @@ def no_content_handled(run: Run) -> Verdict:
     crashed = run.exit_code not in (None, 0)
     for attempts in run.orders.values():
         for index, entry in enumerate(attempts):
-            if outcome(entry) != "no-content":
+            if outcome(entry) != Got.NO_CONTENT:
                 continue
             if index + 1 < len(attempts):
                 failures.append(run.show(attempts[index + 1], f": submitted again after #{entry['seq']}'s 204"))

@@ -7,7 +7,9 @@ from collections import defaultdict
 
 from graders.record import (
     NOT_EXERCISED,
+    Auth,
     Entry,
+    Got,
     Run,
     Verdict,
     outcome,
@@ -19,13 +21,13 @@ from jafarshop_kit.media_types import is_json_content_type
 
 def auth_bearer(run: Run) -> Verdict:
     wrong = {
-        "missing": "no Authorization header",
-        "not-bearer": "not the Bearer scheme",
-        "malformed": "extra white space around or inside the key",
-        "wrong-key": "a key that is no partner's (not the one it was given)",
+        Auth.MISSING: "no Authorization header",
+        Auth.NOT_BEARER: "not the Bearer scheme",
+        Auth.MALFORMED: "extra white space around or inside the key",
+        Auth.WRONG_KEY: "a key that is no partner's (not the one it was given)",
     }
     calls = [e for e in run.entries if e.get("operation")]  # the API's operations (not its spec, not OPTIONS)
-    failures = [run.show(e, f": {wrong.get(e['auth'], e['auth'])}") for e in calls if e.get("auth") != "ok"]
+    failures = [run.show(e, f": {wrong.get(e['auth'], e['auth'])}") for e in calls if e.get("auth") != Auth.OK]
     return verdict(
         failures,
         bool(calls),
@@ -152,7 +154,7 @@ def retry_same(run: Run) -> Verdict:
     for attempts in run.orders.values():
         # An order submitted again after its 200 is harmless with the same key (a replay), a duplicate without it.
         for previous, current in itertools.pairwise(attempts):
-            if outcome(previous) == "success" and current.get("idempotency_key") != previous.get("idempotency_key"):
+            if outcome(previous) == Got.SUCCESS and current.get("idempotency_key") != previous.get("idempotency_key"):
                 failures.append(
                     run.show(current, f": #{previous['seq']} had created this order; a new key makes it twice")
                 )
@@ -173,7 +175,7 @@ def conflict_new_key(run: Run) -> Verdict:
     failures, pending, conflicts = [], [], 0
     for attempts in run.orders.values():
         for index, entry in enumerate(attempts):
-            if outcome(entry) != "conflict" or not entry.get("idempotency_key"):
+            if outcome(entry) != Got.CONFLICT or not entry.get("idempotency_key"):
                 continue  # a 409 to a submit without a key is idempotency-key-present's to report
             later = attempts[index + 1 :]
             reused = [e for e in later if e.get("idempotency_key") == entry.get("idempotency_key")]

@@ -4,29 +4,35 @@ from __future__ import annotations
 
 from graders.record import (
     BACKOFF_SECONDS,
+    CLIENT_ERROR_STATUSES,
     MAX_RETRIES,
     MAX_TIMEOUT_SECONDS,
     NOT_EXERCISED,
     RECONNECT_NOISE_SECONDS,
     TIMING_TIME_SCALE,
     TIMING_TOLERANCE,
+    Got,
+    Imposed,
     Run,
     Verdict,
+    failures_in_a_row,
     outcome,
     retries_of,
+    statuses_words,
     verdict,
 )
+from jafarshop_kit.guide import backoff_words
+
+_CLIENT_ERRORS = statuses_words(CLIENT_ERROR_STATUSES)
 
 
 def retry_transient(run: Run) -> Verdict:
     failures, pending, retried = [], [], 0
     for attempts in run.orders.values():
-        streak = 0
-        for index, entry in enumerate(attempts):
-            streak = streak + 1 if outcome(entry) == "transient" else 0
+        for index, entry, streak in failures_in_a_row(attempts):
             if not streak:
                 continue
-            if index + 1 < len(attempts) or streak > MAX_RETRIES:  # retried, or given up after the guide's 3 retries
+            if index + 1 < len(attempts) or streak > MAX_RETRIES:  # retried, or given up after the guide's last retry
                 retried += 1
             elif not run.had_time(entry["t_answer"]):
                 pending.append(run.show(entry))
@@ -34,7 +40,7 @@ def retry_transient(run: Run) -> Verdict:
                 failures.append(run.show(entry, f": never retried; {run.ended(entry['t_answer'])}"))
             else:
                 failures.append(run.show(entry, f": given up after {streak - 1} of the guide's {MAX_RETRIES} retries "
-                                         f"(1 s, 2 s, 4 s); {run.ended(entry['t_answer'])}"))  # fmt: skip
+                                         f"({backoff_words()}); {run.ended(entry['t_answer'])}"))  # fmt: skip
     return verdict(
         failures,
         retried > 0,
@@ -75,27 +81,19 @@ def retry_backoff(run: Run) -> Verdict:
     return verdict(
         failures,
         retries > 0,
-        f"every retry ({retries}) waited at least {_waits()} (guide time)",
+        f"every retry ({retries}) waited at least {backoff_words()} (guide time)",
         "the client retried no failed submit",
-        f"retries sooner than the guide's {_waits()}",
+        f"retries sooner than the guide's {backoff_words()}",
     )
 
 
-def _waits() -> str:
-    return ", ".join(f"{wait:g} s" for wait in BACKOFF_SECONDS)
-
-
 def retry_max(run: Run) -> Verdict:
-    """Exercised only by a failure that outlasted 3 retries: then the client must stop."""
+    """Exercised only by a failure that outlasted MAX_RETRIES retries: then the client must stop."""
     failures, pending, stopped = [], [], 0
     for attempts in run.orders.values():
-        streak, start = 0, attempts[0]
-        for index, entry in enumerate(attempts):
-            if outcome(entry) != "transient":
-                streak = 0
-                continue
-            streak, start = streak + 1, start if streak else entry
+        for index, entry, streak in failures_in_a_row(attempts):
             if streak == MAX_RETRIES + 2:
+                start = attempts[index - streak + 1]
                 failures.append(run.show(entry, f": retry {streak - 1} of the order failing since #{start['seq']}"))
             elif streak == MAX_RETRIES + 1 and index + 1 == len(attempts):
                 if run.had_time(entry["t_answer"]):
@@ -117,7 +115,7 @@ def no_retry_client_errors(run: Run) -> Verdict:
     for attempts in run.orders.values():
         resent: set[int] = set()
         for index, entry in enumerate(attempts):
-            if outcome(entry) != "client-error" or entry["seq"] in resent:
+            if outcome(entry) != Got.CLIENT_ERROR or entry["seq"] in resent:
                 continue
             sent = (entry.get("body_hash"), entry.get("content_type"))  # a fixed Content-Type is a fixed request
             again = [e for e in attempts[index + 1 :] if (e.get("body_hash"), e.get("content_type")) == sent]
@@ -134,15 +132,15 @@ def no_retry_client_errors(run: Run) -> Verdict:
     return verdict(
         failures,
         refused > 0,
-        "no cart answered 400, 401, 403 or 422 was sent again unchanged",
-        "the client got no 400, 401, 403 or 422",
+        f"no cart answered {_CLIENT_ERRORS} was sent again unchanged",
+        f"the client got no {_CLIENT_ERRORS}",
         "client errors resent unchanged (each resend shown)",
         pending,
     )
 
 
 def timeout_handling(run: Run) -> Verdict:
-    slow = [e for e in run.submits if e.get("imposed") == "slow"]
+    slow = [e for e in run.submits if e.get("imposed") == Imposed.SLOW]
     failures, pending, waits = [], [], []
     limit = MAX_TIMEOUT_SECONDS / TIMING_TOLERANCE
     for entry in slow:

@@ -23,6 +23,6 @@ def scorecard(armed: RunRecord) -> dict[str, Any]:
         "time_scale": float(record.get("time_scale", 1.0)),
         "requests": len(entries),
         "orders": timeline.order_count(record),
-        "rules": report.as_json(graded, result, {})["rules"],
+        "rules": report.rules_json(graded),
         "timelines": timeline.as_json(record),
     }

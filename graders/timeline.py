@@ -1,5 +1,5 @@
 """A certification run drawn as timelines: one SVG per partner order, in guide time. Its submit attempts (the condition
-imposed, the answers, drops and timeouts) against the guide's retry schedule (1 s, 2 s, 4 s after a failure), and its
+imposed, the answers, drops and timeouts) against the guide's retry schedule (BACKOFF_SECONDS after a failure), and its
 reads against the polling cadence, over the order's lifecycle. The console and reports/certification.html show the
 same drawings; the schedule is the graders' own (graders/record.py), never a copy. This module places every shape
 and label; graders/templates/timeline.svg.j2 draws them."""
@@ -16,10 +16,15 @@ from graders.record import (
     MAX_TIMEOUT_SECONDS,
     POLL_INTERVAL_SECONDS,
     TERMINAL_STATUSES,
+    Condition,
     Entry,
+    Got,
+    Imposed,
     Record,
     Run,
+    failures_in_a_row,
     outcome,
+    partner_orders,
 )
 from graders.render import render
 
@@ -31,12 +36,12 @@ READS_ROW = ROW + 12  # a line under the lifecycle's bands names those too narro
 GLYPH_EM, BOLD = 0.62, 1.1
 KEY_COLOUR = "#bf3989"  # a changed Idempotency-Key: a colour no answer has (a 409 is purple)
 COLOURS = {
-    "success": "#1a7f37",
-    "no-content": "#57606a",
-    "transient": "#cf222e",
-    "conflict": "#8250df",
-    "client-error": "#bc4c00",
-    "other": "#57606a",
+    Got.SUCCESS: "#1a7f37",
+    Got.NO_CONTENT: "#57606a",
+    Got.TRANSIENT: "#cf222e",
+    Got.CONFLICT: "#8250df",
+    Got.CLIENT_ERROR: "#bc4c00",
+    Got.OTHER: "#57606a",
 }
 STATUS_COLOURS = {"PENDING_CONFIRMATION": "#ddf4ff", "CONFIRMED": "#dafbe1", "SHIPPED": "#fff8c5"}
 FINAL_COLOUR, TOO_SOON = "#eaeef2", "#ffebe9"
@@ -168,19 +173,17 @@ def _submits(run: Run, attempts: list[Entry], top: int) -> list[Shape]:
     start = attempts[0]["t"]
     guide = [(run.guide(a["t"] - start), run.guide(_ended(a) - start)) for a in attempts]
     span = max([end for _, end in guide] + [sent for sent, _ in guide]) + 2
-    streaks, streak = [], 0
-    for entry, (sent, ended) in zip(attempts, guide, strict=True):
-        streak = streak + 1 if outcome(entry) == "transient" else 0
-        streaks.append(streak)
+    streaks = [streak for _, _, streak in failures_in_a_row(attempts)]
+    for entry, (sent, ended), streak in zip(attempts, guide, streaks, strict=True):
         if 0 < streak <= MAX_RETRIES:
             span = max(span, ended + BACKOFF_SECONDS[streak - 1] + 1)
-        if entry.get("imposed") == "slow":
+        if entry.get("imposed") == Imposed.SLOW:
             span = max(span, sent + MAX_TIMEOUT_SECONDS + 2)
     axis, lanes = _Axis(span, " s"), _Lanes()
     parts = [_shape("panel", top=top, name="submits", unit="guide s since the first")]
     notes, retries = [], []  # drawn over the bars; placed first (notes) and last (retries), so no label hides another
     for entry, (sent, ended), streak in zip(attempts, guide, streaks, strict=True):
-        if entry.get("imposed") == "slow":
+        if entry.get("imposed") == Imposed.SLOW:
             x, note = axis.x(sent + MAX_TIMEOUT_SECONDS), f"timeout at most {MAX_TIMEOUT_SECONDS:g} s"
             width = text_width(note)
             at, y = lanes.place(x + 3 if x + 3 + width <= WIDTH - 2 else x - 3 - width, width, [top + 8])
@@ -231,14 +234,14 @@ def _attempt(
 
 # What a new key means after each answer: a retry must resend its key; after a 409 the guide asks for a new one.
 _KEY_CHANGE = {
-    "transient": " (a retry resends the same key: a new one risks a duplicate order)",
-    "success": " (the order was created: a new key makes it twice)",
-    "conflict": " (after a 409, as the guide asks)",
+    Got.TRANSIENT: " (a retry resends the same key: a new one risks a duplicate order)",
+    Got.SUCCESS: " (the order was created: a new key makes it twice)",
+    Got.CONFLICT: " (after a 409, as the guide asks)",
 }
 
 
 def _describe(entry: Entry, sent: float, ended: float) -> str:
-    imposed = f", imposed: {entry['imposed']}" if entry.get("imposed") not in (None, "normal") else ""
+    imposed = f", imposed: {entry['imposed']}" if entry.get("imposed") not in (None, Imposed.NORMAL) else ""
     key = entry.get("idempotency_key") or "none"
     return f"#{entry['seq']} at +{sent:.2f} s, {_answer(entry)} after {ended - sent:.2f} s; key {key}{imposed}"
 
@@ -247,7 +250,7 @@ def _reads(run: Run, attempts: list[Entry], reads: list[Entry], top: int) -> lis
     created = next((a["t_answer"] for a in attempts if a.get("supplier_order_id")), attempts[0]["t"])
     minutes = [run.guide(r["t"] - created) / 60 for r in reads]
     lifecycle: dict[str, float] = dict(run.record.get("lifecycle_minutes") or {})
-    rejected = attempts[0].get("condition") == "rejected"
+    rejected = attempts[0].get("condition") == Condition.REJECTED
     bands = _bands(lifecycle, rejected)
     span = max([*minutes, bands[-1][0] if bands else 0.0]) * 1.1 + 1
     axis, lanes = _Axis(span, " min", READS_ROW), _Lanes()
@@ -290,8 +293,8 @@ def _bands(lifecycle: dict[str, float], rejected: bool) -> list[tuple[float, str
 
 
 def order_count(record: Record) -> int:
-    """How many partner orders the run has, drawn or not."""
-    return len(Run(record).orders)
+    """How many partner orders the run has, drawn or not (graders/record.py's count)."""
+    return partner_orders(record)
 
 
 def as_json(record: Record) -> list[dict[str, Any]]:

@@ -23,6 +23,16 @@ class Condition(StrEnum):
     REJECTED = "rejected"
 
 
+class Auth(StrEnum):
+    """How a recorded request authenticated (mockserver/model/certification.py's classify_authorization words it)."""
+
+    OK = "ok"  # `Bearer <the run's key>`, as the guide writes it
+    MISSING = "missing"
+    NOT_BEARER = "not-bearer"
+    MALFORMED = "malformed"  # white space the guide's form has not
+    WRONG_KEY = "wrong-key"
+
+
 class Imposed(StrEnum):
     """What one attempt gets: the mock's normal answer, an error status in the envelope, a 204, a drop or a delay."""
 
@@ -54,7 +64,7 @@ class Entry(TypedDict, total=False):
     path: Required[str]
     query: str
     operation: Required[str | None]  # the partner API's operationId; None for what is not one (the spec, OPTIONS)
-    auth: Required[str]  # classify_authorization()
+    auth: Required[Auth]  # classify_authorization()
     key_in_url: bool
     content_type: str | None
     idempotency_key: str | None

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from mockserver.dependency_warnings import without_dependency_warnings
 from mockserver.http.spec import ADMIN_BASE, PARTNER_BASE
-from mockserver.model.fixtures import FixtureError, load_fixtures
+from mockserver.model.fixtures import ADMIN_TOKEN_RULE, FixtureError, Fixtures, is_admin_token, load_fixtures
 from mockserver.model.state import DEFAULT_ADMIN_TOKEN, MockState
 from mockserver.options import ADMIN_TOKEN_ENV, ALLOW_DEMO_ENV, build_parser
 
@@ -103,17 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mockserver.app import create_app
 
     token = AdminToken.choose(args.admin_token, fixtures.admin_token)
-    if token.source in ("--admin-token", ADMIN_TOKEN_ENV) and (len(token.value) < 8 or " " in token.value):
-        print(f"mockserver: {token.source} must be at least 8 characters without spaces", file=sys.stderr)
-        return 2
     local = is_loopback(args.host)
-    if not local and token.is_demo and not args.allow_demo_admin_token:
-        print(
-            f"mockserver: refusing to listen on {_where(args.host)}, which other machines can reach, with the public "
-            f"demo admin token {DEFAULT_ADMIN_TOKEN}: give a secret one with --admin-token or {ADMIN_TOKEN_ENV}, "
-            f"or pass --allow-demo-admin-token ({ALLOW_DEMO_ENV}=1) for a throwaway container",
-            file=sys.stderr,
-        )
+    if (refused := refusal(token, args.host, local, args.allow_demo_admin_token)) is not None:
+        print(f"mockserver: {refused}", file=sys.stderr)
         return 2
     state = MockState(
         fixtures,
@@ -128,17 +120,48 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:  # before the banner: no address printed for a mock that cannot serve
         check_version()
-    except GranianVersionError as exc:
+        sock = bind(args.host, args.port)  # first, so that the banner shows the real port, also for --port 0
+    except (GranianVersionError, BindError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    # Bind first so that the banner shows the real port, also for --port 0.
+    print_banner(sock, local, token, fixtures)
+    from mockserver.server import run, tune_gc
+
+    tune_gc()
+    run(app, sock, log_level=args.log_level)
+    print("JafarShop mock: stopped", flush=True)
+    return 0
+
+
+def refusal(token: AdminToken, host: str, local: bool, allow_demo: bool) -> str | None:
+    """Why the mock will not start with this admin token on this host, or None."""
+    if token.source in ("--admin-token", ADMIN_TOKEN_ENV) and not is_admin_token(token.value):
+        return f"{token.source} {ADMIN_TOKEN_RULE}"
+    if not local and token.is_demo and not allow_demo:
+        return (
+            f"refusing to listen on {_where(host)}, which other machines can reach, with the public "
+            f"demo admin token {DEFAULT_ADMIN_TOKEN}: give a secret one with --admin-token or {ADMIN_TOKEN_ENV}, "
+            f"or pass --allow-demo-admin-token ({ALLOW_DEMO_ENV}=1) for a throwaway container"
+        )
+    return None
+
+
+class BindError(Exception):
+    """The mock cannot listen where it was asked to: the message says why and what to change."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket on `host` (IPv4 or IPv6) and `port` (0: any free one)."""
     try:
-        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET  # --host :: or ::1 as well as IPv4
-        sock = socket.create_server((args.host.strip("[]"), args.port), family=family, backlog=1024)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET  # --host :: or ::1 as well as IPv4
+        return socket.create_server((host.strip("[]"), port), family=family, backlog=1024)
     except OSError as exc:
         hint = "choose another --port" if exc.errno in (errno.EADDRINUSE, errno.EACCES) else "check --host"
-        print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc.strerror} ({hint})", file=sys.stderr)
-        return 2
+        raise BindError(f"cannot listen on {host}:{port}: {exc.strerror} ({hint})") from None
+
+
+def print_banner(sock: socket.socket, local: bool, token: AdminToken, fixtures: Fixtures) -> None:
+    """Where the mock listens, who can reach it, its fixtures and partners, the console and the admin API."""
     host, port = sock.getsockname()[:2]
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     base = f"http://{address}"
@@ -153,9 +176,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"    {partner.id:<12} key {_mask(partner.api_key)}  ({partner.name})", flush=True)
     print(f"  console {base}{ADMIN_BASE}/console/  (asks for the admin token)", flush=True)
     print(f"  admin API {base}{ADMIN_BASE}  (Swagger UI {base}{ADMIN_BASE}/ui/)  token: {token.banner()}", flush=True)
-    from mockserver.server import run, tune_gc
-
-    tune_gc()
-    run(app, sock, log_level=args.log_level)
-    print("JafarShop mock: stopped", flush=True)
-    return 0

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from jafarshop_kit.flags import FlagError, env_flag
 from mockserver.http.spec import ADMIN_BASE, PARTNER_BASE
-from mockserver.model.fixtures import DEFAULT_FIXTURES
+from mockserver.model.fixtures import ADMIN_TOKEN_RULE, DEFAULT_FIXTURES
 from mockserver.model.state import DEFAULT_ADMIN_TOKEN, DEFAULT_MAX_ORDERS
 from mockserver.model.stores import DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_IDEMPOTENCY_RECORDS
 
@@ -138,6 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
             f"{ADMIN_TOKEN_ENV} (or --allow-demo-admin-token). Same as `python -m mockserver`."
         ),
     )
+    _where_options(parser)
+    _admin_options(parser)
+    _limit_options(parser)
+    _serving_options(parser)
+    return parser
+
+
+def _where_options(parser: argparse.ArgumentParser) -> None:
+    """Where the mock listens and what it serves."""
     parser.add_argument(
         "--host",
         type=_checked("--host", _host, "an IP address or a host name"),
@@ -157,10 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("JAFARSHOP_MOCK_FIXTURES", str(DEFAULT_FIXTURES)),
         help="YAML file of partners and SKU catalogue (env JAFARSHOP_MOCK_FIXTURES; default fixtures/default.yaml)",
     )
+
+
+def _admin_options(parser: argparse.ArgumentParser) -> None:
+    """The admin token and the demo token's rule."""
     parser.add_argument(
         "--admin-token",
         default=None,  # the environment is read in main(), so that the banner can say where the token came from
-        help=f"Bearer token of the admin API under {ADMIN_BASE}, at least 8 characters (env {ADMIN_TOKEN_ENV}; "
+        help=f"Bearer token of the admin API under {ADMIN_BASE}, {ADMIN_TOKEN_RULE.removeprefix('must be ')} "
+        f"(env {ADMIN_TOKEN_ENV}; "
         f"default: the fixtures' admin_token, else {DEFAULT_ADMIN_TOKEN}). Required when --host is not a loopback "
         "address and the token would otherwise be the public demo one (or pass --allow-demo-admin-token)",
     )
@@ -172,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
         f"{DEFAULT_ADMIN_TOKEN}, which anyone who can reach the mock could then use; only for a throwaway "
         f"container or a private network (env {ALLOW_DEMO_ENV}=1)",
     )
+
+
+def _limit_options(parser: argparse.ArgumentParser) -> None:
+    """What the mock keeps in memory, and for how long."""
     parser.add_argument(
         "--journal-size",
         type=_checked("--journal-size", _int_at_least(0), "a whole number, 0 or more"),
@@ -199,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=_env("JAFARSHOP_MOCK_IDEMPOTENCY_TTL", str(DEFAULT_IDEMPOTENCY_TTL.total_seconds())),
         help="seconds an idempotency record is kept (env JAFARSHOP_MOCK_IDEMPOTENCY_TTL; default %(default)s)",
     )
+
+
+def _serving_options(parser: argparse.ArgumentParser) -> None:
+    """How the mock answers and logs."""
     parser.add_argument(
         "--no-fast-path",
         action="store_true",
@@ -212,4 +234,3 @@ def build_parser() -> argparse.ArgumentParser:
         default=_env("JAFARSHOP_MOCK_LOG_LEVEL", "info"),
         help="server log level (env JAFARSHOP_MOCK_LOG_LEVEL; default %(default)s); API keys are never logged",
     )
-    return parser

@@ -206,6 +206,7 @@ def jafarshop_mock_server(pytestconfig: pytest.Config) -> Iterator[JafarShopMock
     try:
         with without_dependency_warnings():
             from mockserver import MockState, create_app
+            from mockserver.http.spec import ADMIN_BASE, PARTNER_BASE
             from mockserver.model.fixtures import load_fixtures
             from mockserver.server import background
     except ModuleNotFoundError as exc:  # a kit installed without its dependencies (pip --no-deps, a copied folder)
@@ -223,8 +224,8 @@ def jafarshop_mock_server(pytestconfig: pytest.Config) -> Iterator[JafarShopMock
     state = MockState(fixtures, admin_token=token)
     with background(create_app(state)) as base:
         yield JafarShopMock(
-            base_url=f"{base}/v1",
-            admin_url=f"{base}/__admin",
+            base_url=f"{base}{PARTNER_BASE}",
+            admin_url=f"{base}{ADMIN_BASE}",
             admin_token=token,
             api_keys={partner.id: partner.api_key for partner in fixtures.partners},
             mapped_skus=[entry.sku for entry in fixtures.catalogue],

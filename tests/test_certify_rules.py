@@ -16,11 +16,15 @@ from graders.record import (
     RECONNECT_NOISE_SECONDS,
     TIMING_TIME_SCALE,
     TIMING_TOLERANCE,
+    Entry,
     Record,
+    failures_in_a_row,
+    partner_orders,
 )
 from graders.report import FAILED, INCOMPLETE, outcome
 from graders.rules import FAIL, NOT_EXERCISED, PASS, Verdict, grade
 from graders.rules import RULES as CERTIFY_RULES
+from graders.timeline import order_count, timelines
 from mockserver.model.certification import CONDITION_TABLE, CONDITIONS, DEFAULT_SCENARIO, Condition, Imposed, decide
 from tests.helpers import ROOT
 
@@ -421,3 +425,33 @@ def test_the_no_retry_rule_names_every_client_error_status_its_grader_reads() ->
     [rule] = [rule for rule in CERTIFY_RULES if rule.id == "no-retry-client-errors"]
     named = {int(status) for status in re.findall(r"\b\d{3}\b", rule.title)}
     assert named == CLIENT_ERROR_STATUSES and {413, 415} <= named
+
+
+# --- the vocabulary written once --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("statuses", "streaks"),
+    [
+        ([200], [0]),
+        ([500, 200], [1, 0]),
+        ([500, 503, 500, 500, 200], [1, 2, 3, 4, 0]),
+        ([500, 422, 500], [1, 0, 1]),  # a client error breaks the run of failures
+    ],
+)
+def test_failures_in_a_row_are_counted_once_for_every_grader(statuses: list[int], streaks: list[int]) -> None:
+    attempts = [cast(Entry, submit(n, float(n), "P-1", status=s)) for n, s in enumerate(statuses, start=1)]
+    assert [streak for _, _, streak in failures_in_a_row(attempts)] == streaks
+
+
+def test_the_no_retry_rule_names_every_client_error_status_it_grades() -> None:
+    rule = next(rule for rule in CERTIFY_RULES if rule.id == "no-retry-client-errors")
+    found = graded([submit(1, 1.0, "P-1")])["no-retry-client-errors"]
+    for status in CLIENT_ERROR_STATUSES:
+        assert str(status) in found.reason and str(status) in rule.title
+
+
+def test_partner_orders_are_the_orders_graded_and_drawn() -> None:
+    """The terminal's and the reports' count is the timelines' count: submits made with the run's key."""
+    entries = [submit(1, 1.0, "P-1"), submit(2, 2.0, "P-2", auth="wrong-key"), submit(3, 3.0, "P-1")]
+    assert partner_orders(record(entries)) == order_count(record(entries)) == len(timelines(record(entries))) == 1

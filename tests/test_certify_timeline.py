@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from certify import html_report
 from graders.record import Record
-from graders.report import outcome
+from graders.report import RunSummary, outcome
 from graders.rules import grade
 from graders.timeline import WIDTH, text_width, timelines
 from tests.test_certify_rules import read, submit
@@ -104,7 +104,7 @@ def test_the_clients_strings_are_escaped() -> None:
 def test_the_html_report_holds_the_scorecard_and_a_timeline_per_order(tmp_path: Path) -> None:
     data = record([*retries([1.2, 2.2, 4.5]), submit(9, 20.0, "<P-2>", status=422, condition="422")])
     graded = grade(data)
-    run = {"client": "python client.py", "client_end": "exited 0", "requests": 5, "orders": 2, "time_scale": SCALE}
+    run = RunSummary(client="python client.py", client_end="exited 0", requests=5, orders=2, time_scale=SCALE)
     path = html_report.write(tmp_path, graded, outcome(graded), run, data)
     text = path.read_text(encoding="utf-8")
     assert path.name == "certification.html" and not list(tmp_path.glob("*.partial"))
@@ -117,7 +117,7 @@ def test_a_flood_of_orders_is_drawn_up_to_the_limit_and_says_how_many_more(tmp_p
     data = record([submit(seq, seq / 1000, f"P-{seq}") for seq in range(1, 106)])
     assert len(timelines(data)) == 100
     graded = grade(data)
-    path = html_report.write(tmp_path, graded, outcome(graded), {}, data)
+    path = html_report.write(tmp_path, graded, outcome(graded), RunSummary(), data)
     assert "... and 5 more partner orders, not drawn" in path.read_text(encoding="utf-8")
 
 

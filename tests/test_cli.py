@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.cli import is_loopback
+from mockserver.cli import AdminToken, is_loopback, refusal
+from mockserver.model.fixtures import ADMIN_TOKEN_RULE, FixtureError, parse_fixtures
 from tests.helpers import KEY_A, KEY_B, ROOT, load_cart, spawn_mock
 
 pytestmark = pytest.mark.live
@@ -189,7 +190,7 @@ def test_an_admin_token_of_ones_own_opens_a_reachable_address_and_the_banner_nam
 def test_a_too_short_token_in_the_environment_is_named_as_such() -> None:
     result = run_cli("--port", "0", env=clean_env(JAFARSHOP_MOCK_ADMIN_TOKEN="short"))
     assert result.returncode == 2
-    assert "JAFARSHOP_MOCK_ADMIN_TOKEN must be at least 8 characters" in result.stderr
+    assert "JAFARSHOP_MOCK_ADMIN_TOKEN must be at least 8 printable ASCII characters without spaces" in result.stderr
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
@@ -228,3 +229,18 @@ def test_serves_logs_nothing_secret_and_stops_cleanly(stop_signal: signal.Signal
     assert mock.process.returncode == 0
     assert "JafarShop mock: stopped" in output and "Traceback" not in output
     assert stop_seconds < 1.0  # issue 5: within a second (measured about 0.2 s)
+
+
+@pytest.mark.parametrize("token", ["short", "has a space", "t\u00f6ken-not-ascii", "tab\there-too", "x" * 8])
+@pytest.mark.parametrize("source", ["--admin-token", "JAFARSHOP_MOCK_ADMIN_TOKEN"])
+def test_a_given_admin_token_follows_the_fixtures_rule(token: str, source: str) -> None:
+    """One rule for an admin token, wherever it comes from: the command refuses what the fixtures file refuses."""
+    data = {"partners": [{"id": "p", "name": "P", "api_key": "key-p"}], "catalogue": [], "admin_token": token}
+    try:
+        parse_fixtures(data)
+        fixtures_refuse = False
+    except FixtureError as error:
+        fixtures_refuse = ADMIN_TOKEN_RULE in str(error)
+    said = refusal(AdminToken(token, source), "127.0.0.1", local=True, allow_demo=False)
+    assert (said == f"{source} {ADMIN_TOKEN_RULE}") is fixtures_refuse
+    assert fixtures_refuse is (token != "x" * 8)

@@ -15,7 +15,7 @@ import pytest
 from certify import html_report
 from graders.record import Record
 from graders.render import environment
-from graders.report import outcome
+from graders.report import RunSummary, outcome
 from graders.rules import grade
 from graders.timeline import timelines
 from tests.helpers import ROOT
@@ -51,7 +51,7 @@ def test_a_hostile_partner_order_id_and_key_are_text_in_the_svg() -> None:
 def test_a_hostile_partner_order_id_is_text_in_the_html_report(tmp_path: Path) -> None:
     data = hostile_record()
     graded = grade(data)
-    run = {"client": 'python "<b>client</b>".py', "hints": ['<img src=x onerror="y">'], "orders": 1}
+    run = RunSummary(client='python "<b>client</b>".py', hints=['<img src=x onerror="y">'], orders=1)
     text = html_report.write(tmp_path, graded, outcome(graded), run, data).read_text(encoding="utf-8")
     assert "<script" not in text and "<img" not in text and "<b>" not in text
     assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;&#34; onload=&#34;x" in text

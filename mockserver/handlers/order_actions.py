@@ -5,13 +5,15 @@ so the page holds no copy of either."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from mockserver.http.routes import routes
 from mockserver.http.spec import ADMIN_BASE, ADMIN_SPEC, load_spec
-from mockserver.model.domain import TRANSITIONS, Status
+from mockserver.model.domain import TRANSITIONS, Status, Tracking
 
-# The admin operation that moves an order to each status (handlers/admin.py registers them from this table).
+# The admin operation that moves an order to each status (handlers/admin/orders.py registers them from this table).
 TRANSITION_OPERATIONS: dict[Status, str] = {
     Status.CONFIRMED: "confirmOrder",
     Status.REJECTED: "rejectOrder",
@@ -19,6 +21,22 @@ TRANSITION_OPERATIONS: dict[Status, str] = {
     Status.DELIVERED: "deliverOrder",
     Status.CANCELLED: "cancelOrder",
 }
+
+
+def transition_details(status: Status, body: dict[str, Any] | None, clock: Callable[[], datetime]) -> dict[str, Any]:
+    """What a move's admin request body adds to the order (MockState.transition's keywords): a rejection's reason, a
+    shipment's tracking (shipped at `clock()`); nothing for the other moves, or without a body."""
+    if status is Status.REJECTED and body:
+        return {"rejection_reason": body["rejection_reason"]}
+    if status is Status.SHIPPED and body:
+        tracking = Tracking(
+            carrier=body["carrier"],
+            tracking_number=body["tracking_number"],
+            tracking_url=body.get("tracking_url"),
+            shipped_at=clock(),
+        )
+        return {"tracking": tracking}
+    return {}
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jafarshop_kit.run_record import Auth
 from mockserver.http.body import parse_json_body_once, read_body, replaying
 from mockserver.http.envelope import send_answer, send_envelope
 from mockserver.http.notes import note_drop, note_fault, noted_epoch
@@ -64,7 +65,7 @@ class CertificationLayer:
             "path": scope["path"],
             "query": scope["query_string"].decode("latin-1"),
             "operation": operation,
-            "auth": classify_authorization(headers.get("authorization"), cert.api_key),
+            "auth": Auth(classify_authorization(headers.get("authorization"), cert.api_key)),
             "key_in_url": cert.api_key in scope["path"] or cert.api_key in scope["query_string"].decode("latin-1"),
             "content_type": headers.get("content-type"),
             "idempotency_key": headers.get("idempotency-key"),
@@ -75,7 +76,7 @@ class CertificationLayer:
         if operation == "submitCart":
             receive = await self._read_submit(scope, receive, entry)
             pid = entry.get("partner_order_id")
-            if pid is not None and entry["auth"] == "ok":
+            if pid is not None and entry["auth"] == Auth.OK:
                 slot, condition, attempt = cert.condition_for(pid)
                 outcome = decide(condition, attempt)
                 entry["slot"], entry["condition"], entry["attempt"], entry["imposed"] = (

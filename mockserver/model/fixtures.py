@@ -58,6 +58,16 @@ def load_fixtures(path: str | Path = DEFAULT_FIXTURES) -> Fixtures:
     return parse_fixtures(data, source=str(path))
 
 
+# The admin token's rule, wherever a token comes from (the fixtures' admin_token, --admin-token, the environment): it
+# travels in a Bearer header, and a short one is guessed.
+ADMIN_TOKEN_RULE = "must be at least 8 printable ASCII characters without spaces"
+
+
+def is_admin_token(token: object) -> bool:
+    """Whether `token` follows ADMIN_TOKEN_RULE."""
+    return isinstance(token, str) and len(token) >= 8 and token.isascii() and token.isprintable() and " " not in token
+
+
 def parse_fixtures(data: Any, *, source: str = "<memory>") -> Fixtures:
     """Check already-parsed fixtures data and turn it into Fixtures."""
 
@@ -79,14 +89,8 @@ def parse_fixtures(data: Any, *, source: str = "<memory>") -> Fixtures:
     catalogue = [_entry(item, f"catalogue[{i}]", fail) for i, item in enumerate(_list(data, "catalogue", fail))]
     _unique(catalogue, "sku", "catalogue", fail)
     admin_token = data.get("admin_token")
-    if admin_token is not None and (
-        not isinstance(admin_token, str)
-        or len(admin_token) < 8
-        or not admin_token.isascii()
-        or not admin_token.isprintable()
-        or " " in admin_token
-    ):
-        raise fail("admin_token", "must be at least 8 printable ASCII characters without spaces")
+    if admin_token is not None and not is_admin_token(admin_token):
+        raise fail("admin_token", ADMIN_TOKEN_RULE)
     return Fixtures(partners=tuple(partners), catalogue=tuple(catalogue), source=source, admin_token=admin_token)
 
 
