@@ -13,6 +13,7 @@ from typing import Any
 from starlette.responses import Response
 
 from graders.scorecard import scorecard
+from mockserver.handlers.admin_pact import admin_pact_handlers
 from mockserver.handlers.order_actions import TRANSITION_OPERATIONS, with_actions
 from mockserver.model.auto_advance import Step, check_steps
 from mockserver.model.certification import start_run
@@ -160,4 +161,5 @@ def admin_handlers(state: MockState) -> dict[str, Handler]:
         "getCertificationScorecard": getCertificationScorecard,
         "stopCertification": stopCertification,
         "resetState": resetState,
+        **admin_pact_handlers(state),
     }
