@@ -43,18 +43,41 @@ class PactStop(Exception):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The pact options of jafarshop-contract."""
     group = parser.add_argument_group("consumer-driven contracts (Pact V4; docs/pact.md)")
-    group.add_argument("--pacts", metavar="DIR|FILE|URL",
-                       help="verify the target against each pact (a folder of *.json pact files, one file, or a Pact "
-                       "Broker's URL, token in PACT_BROKER_TOKEN) instead of running the suite")  # fmt: skip
-    group.add_argument("--spec", type=Path, metavar="NEW.yaml",
-                       help="with --pacts: no target; list the partners and interactions a new partner spec would "
-                       "break (exit 1 if any)")  # fmt: skip
-    group.add_argument("--pact-state-url", metavar="URL",
-                       help="the target's provider state-change URL (JAFARSHOP_PACT_STATE_URL; default "
-                       f"<origin of JAFARSHOP_BASE_URL>{STATE_PATH}, the kit mock's)")  # fmt: skip
-    group.add_argument("--pact-api-key", action="append", default=[], metavar="CONSUMER=KEY",
-                       help="the API key to verify CONSUMER's pact with (repeatable; JAFARSHOP_PACT_API_KEYS="
-                       "'a=KEY,b=KEY'); a consumer without one uses JAFARSHOP_API_KEY")  # fmt: skip
+    group.add_argument(
+        "--pacts",
+        metavar="DIR|FILE|URL",
+        help="verify the target against each pact (a folder of *.json pact files, one file, or a Pact "
+        "Broker's URL, token in PACT_BROKER_TOKEN) instead of running the suite",
+    )
+    group.add_argument(
+        "--spec",
+        type=Path,
+        metavar="NEW.yaml",
+        help="with --pacts: no target; list the partners and interactions a new partner spec would "
+        "break (exit 1 if any)",
+    )
+    group.add_argument(
+        "--pact-state-url",
+        metavar="URL",
+        help="the target's provider state-change URL (JAFARSHOP_PACT_STATE_URL; default "
+        f"<origin of JAFARSHOP_BASE_URL>{STATE_PATH}, the kit mock's)",
+    )
+    group.add_argument(
+        "--pact-api-key",
+        action="append",
+        default=[],
+        metavar="CONSUMER=KEY",
+        help="the API key to verify CONSUMER's pact with (repeatable; JAFARSHOP_PACT_API_KEYS="
+        "'a=KEY,b=KEY'); a consumer without one uses JAFARSHOP_API_KEY",
+    )
+    group.add_argument(
+        "--pact-partner",
+        action="append",
+        default=[],
+        metavar="CONSUMER=PARTNER_ID",
+        help="set CONSUMER's provider states up for PARTNER_ID, the key's partner, instead of the "
+        "partner the pact was written for (repeatable; JAFARSHOP_PACT_PARTNERS='a=ID,b=ID')",
+    )
 
 
 def wanted(args: argparse.Namespace) -> bool:
@@ -74,14 +97,20 @@ def run(args: argparse.Namespace, start_mock: StartMock, mock_keys: Callable[[],
     except PactStop as stop:
         print(f"jafarshop-contract: {stop}", file=sys.stderr, flush=True)
         line = str(stop)
-        case = junit.Case(JUNIT_SUITE, f"pacts: exit {stop.code} ({stop.code.meaning})",
-                          junit.Problem(junit.Kind.FAILURE, line, line), time="0")  # fmt: skip
+        case = junit.Case(
+            JUNIT_SUITE,
+            f"pacts: exit {stop.code} ({stop.code.meaning})",
+            junit.Problem(junit.Kind.FAILURE, line, line),
+            time="0",
+        )
         junit.write(args.report, junit.suites(junit.Suite(JUNIT_SUITE, [case])))
         code, verdicts = stop.code, []
     if verdicts:
         write_reports(args.report, verdicts, "spec" if args.spec else "verification")
-    print(f"pact run: {time.monotonic() - started:.1f} s; exit {code} ({ExitCode(code).meaning}); report: "
-          f"{args.report}", flush=True)  # fmt: skip
+    print(
+        f"pact run: {time.monotonic() - started:.1f} s; exit {code} ({ExitCode(code).meaning}); report: {args.report}",
+        flush=True,
+    )
     return code
 
 
@@ -129,26 +158,36 @@ def _spec_check(args: argparse.Namespace) -> tuple[ExitCode, list[InteractionVer
 
 
 def _keys(args: argparse.Namespace, environment: Mapping[str, str]) -> dict[str, str]:
-    given = [*filter(None, (environment.get("JAFARSHOP_PACT_API_KEYS") or "").split(",")), *args.pact_api_key]
-    keys = {}
-    for pair in given:
-        consumer, sep, key = pair.strip().partition("=")
-        if not sep or not consumer or not key:
-            raise PactStop(ExitCode.USAGE, "--pact-api-key / JAFARSHOP_PACT_API_KEYS: give CONSUMER=KEY pairs "
-                           f"(got {consumer or pair!r} without a key)")  # fmt: skip
-        keys[consumer] = key
-    return keys
+    return _pairs(args.pact_api_key, environment, "JAFARSHOP_PACT_API_KEYS", "--pact-api-key", "KEY")
 
 
-def _verify(args: argparse.Namespace, pacts: list[Pact], environment: Mapping[str, str],
-            mock_keys: Mapping[str, str]) -> tuple[ExitCode, list[InteractionVerdict]]:  # fmt: skip
+def _pairs(given: list[str], environment: Mapping[str, str], variable: str, option: str, value: str) -> dict[str, str]:
+    """CONSUMER=VALUE pairs from `variable` (comma-separated) and then the repeated `option`."""
+    found = {}
+    for pair in [*filter(None, (environment.get(variable) or "").split(",")), *given]:
+        consumer, sep, text = pair.strip().partition("=")
+        if not sep or not consumer or not text:
+            raise PactStop(
+                ExitCode.USAGE,
+                f"{option} / {variable}: give CONSUMER={value} pairs (got "
+                f"{consumer or pair!r} without a {value.lower()})",
+            )
+        found[consumer] = text
+    return found
+
+
+def _verify(
+    args: argparse.Namespace, pacts: list[Pact], environment: Mapping[str, str], mock_keys: Mapping[str, str]
+) -> tuple[ExitCode, list[InteractionVerdict]]:
     from contract_tests.pact_states import StateURLMissing, StateURLUnreachable, check_state_url, relay
     from contract_tests.pact_verify import transport, verify_broker, verify_pact
 
     base_url = (environment.get("JAFARSHOP_BASE_URL") or "").strip().rstrip("/")
     if not base_url.startswith(("http://", "https://")):
-        raise PactStop(ExitCode.USAGE, f"JAFARSHOP_BASE_URL={base_url!r}: give the API's URL, e.g. "
-                       "https://staging-api.jafarshop.com/v1")  # fmt: skip
+        raise PactStop(
+            ExitCode.USAGE,
+            f"JAFARSHOP_BASE_URL={base_url!r}: give the API's URL, e.g. https://staging-api.jafarshop.com/v1",
+        )
     target = transport(base_url)
     _reachable(base_url)
     state_url = args.pact_state_url or environment.get("JAFARSHOP_PACT_STATE_URL") or f"{target.url}{STATE_PATH}"
@@ -170,14 +209,29 @@ def _verify(args: argparse.Namespace, pacts: list[Pact], environment: Mapping[st
             for consumer in named:
                 key = keys.get(consumer or "", fallback)
                 if key is None:
-                    raise PactStop(ExitCode.USAGE, "no API key to verify the broker's pacts with: set "
-                                   "JAFARSHOP_API_KEY or --pact-api-key CONSUMER=KEY")  # fmt: skip
+                    raise PactStop(
+                        ExitCode.USAGE,
+                        "no API key to verify the broker's pacts with: set "
+                        "JAFARSHOP_API_KEY or --pact-api-key CONSUMER=KEY",
+                    )
                 verdicts += verify_broker(args.pacts, broker_token, target, key, states, consumer)
+        partners = _pairs(args.pact_partner, environment, "JAFARSHOP_PACT_PARTNERS", "--pact-partner", "PARTNER_ID")
         for pact in pacts:
             key = keys.get(pact.consumer) or keys.get(pact.partner_id) or fallback
+            states.partner_id = partners.get(pact.consumer)
+            if key is None and mock_keys:  # the runner's mock: a consumer it has no partner for is its first partner
+                states.partner_id = states.partner_id or next(iter(mock_keys))
+                key = mock_keys[states.partner_id]
+                print(
+                    f"consumer {pact.consumer!r} is no partner of this mock: verified as {states.partner_id}",
+                    flush=True,
+                )
             if key is None:
-                raise PactStop(ExitCode.USAGE, f"no API key for consumer {pact.consumer!r} ({pact.path}): give "
-                               f"--pact-api-key {pact.consumer}=KEY or JAFARSHOP_API_KEY")  # fmt: skip
+                raise PactStop(
+                    ExitCode.USAGE,
+                    f"no API key for consumer {pact.consumer!r} ({pact.path}): give "
+                    f"--pact-api-key {pact.consumer}=KEY or JAFARSHOP_API_KEY",
+                )
             _key_accepted(base_url, key, pact.consumer)
             found = verify_pact(pact, target, key, states)
             _print(found)
@@ -185,9 +239,12 @@ def _verify(args: argparse.Namespace, pacts: list[Pact], environment: Mapping[st
     if is_url(args.pacts):
         _print([v for v in verdicts])
     failed = [v for v in verdicts if v.verdict is Verdict.FAILED]
-    partners = sorted({v.consumer for v in failed})
-    print(f"{len(verdicts) - len(failed)} of {len(verdicts)} interactions verified; failed: "
-          f"{', '.join(partners) or 'none'}", flush=True)  # fmt: skip
+    broken = sorted({v.consumer for v in failed})
+    print(
+        f"{len(verdicts) - len(failed)} of {len(verdicts)} interactions verified; failed: "
+        f"{', '.join(broken) or 'none'}",
+        flush=True,
+    )
     return (ExitCode.VIOLATION if failed else ExitCode.OK), verdicts
 
 
@@ -210,15 +267,20 @@ def _reachable(base_url: str) -> None:
             return
         except (OSError, ValueError) as exc:
             if wait is None:
-                raise PactStop(ExitCode.UNREACHABLE, f"the target {base_url} does not answer ({exc}): no verdict") from None
+                raise PactStop(
+                    ExitCode.UNREACHABLE, f"the target {base_url} does not answer ({exc}): no verdict"
+                ) from None
             time.sleep(wait)
 
 
 def _key_accepted(base_url: str, key: str, consumer: str) -> None:
     status = _get(f"{base_url}/orders/{uuid.uuid4()}", key)
     if status in (401, 403):
-        raise PactStop(ExitCode.SETTINGS, f"the target refused the API key for consumer {consumer!r} (answered "
-                       f"{status} to a read): rotated? give --pact-api-key {consumer}=KEY")  # fmt: skip
+        raise PactStop(
+            ExitCode.SETTINGS,
+            f"the target refused the API key for consumer {consumer!r} (answered "
+            f"{status} to a read): rotated? give --pact-api-key {consumer}=KEY",
+        )
 
 
 def _print(verdicts: list[InteractionVerdict]) -> None:
@@ -231,10 +293,16 @@ def _print(verdicts: list[InteractionVerdict]) -> None:
 def write_reports(report: Path, verdicts: list[InteractionVerdict], kind: str) -> None:
     """JUnit (one case an interaction, classname the consumer) and the coverage report's pact section."""
     cases = [
-        junit.Case(f"pact.{v.consumer}", v.description, None if v.verdict is Verdict.PASSED
-                   else junit.Problem(junit.Kind.FAILURE, v.why[:500] or "failed", v.why or None), time="0")
+        junit.Case(
+            f"pact.{v.consumer}",
+            v.description,
+            None
+            if v.verdict is Verdict.PASSED
+            else junit.Problem(junit.Kind.FAILURE, v.why[:500] or "failed", v.why or None),
+            time="0",
+        )
         for v in verdicts
-    ]  # fmt: skip
+    ]
     junit.write(report, junit.suites(junit.Suite(JUNIT_SUITE, cases)))
     base = report.parent / "contract-coverage"
     data = coverage(verdicts, kind)
@@ -246,17 +314,27 @@ def coverage(verdicts: list[InteractionVerdict], kind: str) -> dict[str, Any]:
     """The pact section of the coverage report: per consumer, each interaction's verdict."""
     consumers: dict[str, list[dict[str, str]]] = {}
     for v in verdicts:
-        consumers.setdefault(v.consumer, []).append({"interaction": v.description, "verdict": v.verdict.value,
-                                                     "why": v.why})  # fmt: skip
-    return {"pacts": {"kind": kind, "consumers": consumers,
-                      "failed": sorted({v.consumer for v in verdicts if v.verdict is Verdict.FAILED})}}  # fmt: skip
+        consumers.setdefault(v.consumer, []).append(
+            {"interaction": v.description, "verdict": v.verdict.value, "why": v.why}
+        )
+    return {
+        "pacts": {
+            "kind": kind,
+            "consumers": consumers,
+            "failed": sorted({v.consumer for v in verdicts if v.verdict is Verdict.FAILED}),
+        }
+    }
 
 
 def markdown(data: dict[str, Any]) -> str:
     pacts = data["pacts"]
     title = "breaking-change check" if pacts["kind"] == "spec" else "verification"
-    lines = [f"# Contract coverage: partners' pacts ({title})", "", "| consumer | interaction | verdict | why |",
-             "|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"# Contract coverage: partners' pacts ({title})",
+        "",
+        "| consumer | interaction | verdict | why |",
+        "|---|---|---|---|",
+    ]
     for consumer, rows in pacts["consumers"].items():
         for row in rows:
             why = row["why"].replace("|", "\\|")

@@ -75,6 +75,7 @@ def load_pact(path: Path) -> Pact:
         raise PactFileError(f"pact file {path}: not a pact (missing {exc})") from None
     if not all(isinstance(i, dict) and isinstance(i.get("request"), dict) for i in interactions):
         raise PactFileError(f"pact file {path}: an interaction without a request (only HTTP interactions are verified)")
-    meta = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
-    partner_id = str((meta.get("jafarshop") or {}).get("partner_id") or consumer)
+    meta = document.get("metadata")
+    kit = meta.get("jafarshop") if isinstance(meta, dict) else None
+    partner_id = str((kit.get("partner_id") if isinstance(kit, dict) else None) or consumer)
     return Pact(str(path), consumer, provider, partner_id, interactions, document)

@@ -59,7 +59,7 @@ def _base_path(spec: dict[str, Any]) -> str:
 
 def _operation(spec: dict[str, Any], method: str, path: str) -> tuple[str, dict[str, Any]] | None:
     base = _base_path(spec)
-    local = path[len(base):] if base and path.startswith(base) else path
+    local = path[len(base) :] if base and path.startswith(base) else path
     for template, item in spec["paths"].items():
         pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
         if re.match(pattern, local) and isinstance(item, dict) and method.lower() in item:

@@ -36,9 +36,13 @@ class StateRelay:
     timeout: float = 10.0
     refused: dict[str, str] = field(default_factory=dict)
     url: str = ""
+    partner_id: str | None = None  # the partner the states are set up for, instead of the pact's (--pact-partner)
 
     def forward(self, body: dict[str, Any]) -> tuple[int, bytes]:
         """POST one state change to the target; its status and body (a refusal is kept for the report)."""
+        params = body.get("params")
+        if self.partner_id and isinstance(params, dict) and "partner_id" in params:
+            body = {**body, "params": {**params, "partner_id": self.partner_id}}
         status, text = post_state(self.target_url, self.token, body, self.timeout)
         if status != 200:
             self.refused[str(body.get("state"))] = f"the state-change URL answered {status}: {text[:300]}"
@@ -64,11 +68,15 @@ def check_state_url(url: str, token: str | None) -> None:
     """Ask the state-change URL for the empty state (Pact's generic set-up): a 200 with a JSON object, or raise."""
     status, text = post_state(url, token, {"state": "", "params": {}, "action": "setup"})
     if status in (401, 403):
-        raise StateURLMissing(f"the provider state-change URL {url} refused the state token (answered {status}): "
-                              "set JAFARSHOP_PACT_STATE_TOKEN (the mock's: its admin token)")  # fmt: skip
+        raise StateURLMissing(
+            f"the provider state-change URL {url} refused the state token (answered {status}): "
+            "set JAFARSHOP_PACT_STATE_TOKEN (the mock's: its admin token)"
+        )
     if status != 200:
-        raise StateURLMissing(f"the target offers no provider state-change URL at {url} (answered {status}); "
-                              "docs/pact.md says what it must do; name it with --pact-state-url")  # fmt: skip
+        raise StateURLMissing(
+            f"the target offers no provider state-change URL at {url} (answered {status}); "
+            "docs/pact.md says what it must do; name it with --pact-state-url"
+        )
     try:
         values = json.loads(text)
     except ValueError:

@@ -287,10 +287,12 @@ def _write_session_pacts(config: pytest.Config, mock: JafarShopMock) -> None:
     for index, partner in enumerate(mock.api_keys):
         document = mock.pact(partner, consumer if index == 0 else None)
         if document["interactions"]:
-            written = mock.write_pact(config.invocation_params.dir / str(folder), partner, consumer if index == 0 else None)
+            written = mock.write_pact(
+                config.invocation_params.dir / str(folder), partner, consumer if index == 0 else None
+            )
             reporter = config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:
-                reporter.write_line(f"jafarshop: pact of {partner} written to {written}")  # type: ignore[attr-defined]
+                reporter.write_line(f"jafarshop: pact of {partner} written to {written}")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ verifies too; and the gate fails closed (a pact that does not parse, no state-ch
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -68,8 +69,15 @@ def contract(env: dict[str, str], *args: str, tmp: Path) -> tuple[int, str, list
     """jafarshop-contract with `args`: its exit code, its output, the JUnit test cases."""
     report = tmp / f"junit-{uuid.uuid4().hex[:6]}.xml"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("JAFARSHOP_")}
-    done = subprocess.run([sys.executable, "-m", "contract_tests", "--report", str(report), *args], cwd=ROOT,
-                          env={**clean, **env}, capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "contract_tests", "--report", str(report), *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     cases = list(ElementTree.parse(report).iter("testcase")) if report.exists() else []
     return done.returncode, done.stdout + done.stderr, cases
 
@@ -82,8 +90,11 @@ def target() -> Iterator[str]:
 
 
 def env_for(base: str) -> dict[str, str]:
-    return {"JAFARSHOP_BASE_URL": base, "JAFARSHOP_ADMIN_TOKEN": ADMIN_TOKEN, "JAFARSHOP_PACT_API_KEYS":
-            f"partner-a={KEY_A},partner-b={KEY_B}"}  # fmt: skip
+    return {
+        "JAFARSHOP_BASE_URL": base,
+        "JAFARSHOP_ADMIN_TOKEN": ADMIN_TOKEN,
+        "JAFARSHOP_PACT_API_KEYS": f"partner-a={KEY_A},partner-b={KEY_B}",
+    }
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -102,9 +113,13 @@ def test_the_pact_holds_what_the_client_relied_on_once_and_no_key(pacts: Path) -
         "a cart without any mapped SKU is submitted",
     ]
     states = {s["name"] for i in document["interactions"] for s in i["providerStates"]}
-    assert states == {"SKU JDTQ1834 is mapped", "a cart was submitted with an Idempotency-Key",
-                      "an order exists for partner-a in PENDING_CONFIRMATION", "an order exists for partner-a in SHIPPED",
-                      "no SKU of the cart is mapped"}  # fmt: skip
+    assert states == {
+        "SKU JDTQ1834 is mapped",
+        "a cart was submitted with an Idempotency-Key",
+        "an order exists for partner-a in PENDING_CONFIRMATION",
+        "an order exists for partner-a in SHIPPED",
+        "no SKU of the cart is mapped",
+    }
     assert document["metadata"]["jafarshop"]["left_out"] == {"shaped by a fault or a certification condition": 1}
     text = (pacts / "partner-a-jafarshop.json").read_text()
     assert KEY_A not in text and KEY_B not in text and "demo-key" not in text
@@ -161,7 +176,9 @@ def test_a_pact_written_by_hand_with_pact_pythons_consumer_api_verifies(target: 
         .with_header("Idempotency-Key", match.uuid())
         .with_body(cart, content_type="application/json")
         .will_respond_with(200)
-        .with_body({"supplier_order_id": match.uuid(), "status": "PENDING_CONFIRMATION"}, content_type="application/json")
+        .with_body(
+            {"supplier_order_id": match.uuid(), "status": "PENDING_CONFIRMATION"}, content_type="application/json"
+        )
     )
     (
         handwritten.upon_receiving("an unknown order is read")
@@ -170,14 +187,16 @@ def test_a_pact_written_by_hand_with_pact_pythons_consumer_api_verifies(target: 
         .will_respond_with(404)
         .with_body({"error": match.str("Order not found")}, content_type="application/json")
     )
-    with handwritten.serve() as server:  # the consumer's own test, against Pact's mock server
-        with httpx.Client(base_url=str(server.url), timeout=10) as client:
-            headers = {"Authorization": "Bearer my-test-key", "Idempotency-Key": str(uuid.uuid4())}
-            assert client.post("/v1/carts/submit", json=cart, headers=headers).status_code == 200
-            assert client.get("/v1/orders/00000000-0000-4000-8000-000000000000", headers=headers).status_code == 404
+    # The consumer's own test, against Pact's mock server.
+    with handwritten.serve() as server, httpx.Client(base_url=str(server.url), timeout=10) as client:
+        headers = {"Authorization": "Bearer my-test-key", "Idempotency-Key": str(uuid.uuid4())}
+        assert client.post("/v1/carts/submit", json=cart, headers=headers).status_code == 200
+        assert client.get("/v1/orders/00000000-0000-4000-8000-000000000000", headers=headers).status_code == 404
     folder = tmp_path / "pacts"
     handwritten.write_file(folder)
-    code, output, cases = contract({**env_for(target), "JAFARSHOP_API_KEY": KEY_A}, "--pacts", str(folder), tmp=tmp_path)
+    code, output, cases = contract(
+        {**env_for(target), "JAFARSHOP_API_KEY": KEY_A}, "--pacts", str(folder), tmp=tmp_path
+    )
     assert code == 0, output
     assert [case.get("name") for case in cases] == ["a guide cart is submitted", "an unknown order is read"]
 
@@ -192,7 +211,7 @@ def test_a_pact_written_by_hand_with_pact_pythons_consumer_api_verifies(target: 
         ("ok-bad-key", [], 5, "refused the API key for consumer 'partner-a'"),
         ("ok", ["--spec", "/nonexistent.yaml"], 2, "cannot be read as YAML"),
     ],
-)  # fmt: skip
+)
 def test_the_gate_fails_closed(
     pacts: Path, target: str, tmp_path: Path, setup: str, args: list[str], code: int, says: str
 ) -> None:
@@ -227,10 +246,10 @@ def test_a_target_that_does_not_answer_is_exit_3(pacts: Path, tmp_path: Path, mo
 def test_without_pact_python_the_run_is_one_line_naming_the_extra(
     pacts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from contract_tests import pact_cli, runner
+    from contract_tests import runner
 
-    real = pact_cli.importlib.util.find_spec
-    monkeypatch.setattr(pact_cli.importlib.util, "find_spec", lambda name, *a: None if name == "pact" else real(name, *a))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pact" else real(name, *a))
     assert runner.main(["--pacts", str(pacts), "--report", str(tmp_path / "junit.xml")]) == 2
     err = capsys.readouterr().err
     assert "pip install 'jafarshop-contract-kit[pact]'" in err and "Traceback" not in err

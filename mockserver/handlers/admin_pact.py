@@ -4,6 +4,7 @@ each state sets up, and what a staging must offer to verify the same pacts."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -68,9 +69,15 @@ def set_up(state: MockState, name: str, params: dict[str, Any]) -> dict[str, Any
             cart["partner_order_id"] = f"{cart.get('partner_order_id', '')}-other"
         key = str(uuid.uuid4())
         outcome = state.submit_cart(_partner(state, partner_id), cart, key)
-        return {"idempotency_key": key, **({"supplier_order_id": outcome.body["supplier_order_id"]} if outcome.body else {})}
+        return {
+            "idempotency_key": key,
+            **({"supplier_order_id": outcome.body["supplier_order_id"]} if outcome.body else {}),
+        }
     status = params.get("status")
-    if status in Status.__members__ and name == pact.STATE_ORDER_EXISTS.format(partner_id=partner_id, status=status):
+    # The partner in the state's name is the pact's; params.partner_id is the one to set up (a verifier may map a
+    # consumer to another partner: --pact-partner).
+    named = re.fullmatch(pact.STATE_ORDER_EXISTS.format(partner_id=r"\S+", status="(?P<status>[A-Z_]+)"), name)
+    if status in Status.__members__ and named and named.group("status") == status:
         return {"supplier_order_id": _order_in(state, _partner(state, partner_id), Status(status), params)}
     raise UnknownState(f"provider state {name!r} is not one this mock sets up (docs/pact.md lists them)")
 

@@ -129,8 +129,9 @@ def _envelope_response(status: int) -> dict[str, Any]:
     }
 
 
-def _interaction(description: str, states: list[dict[str, Any]], request: dict[str, Any], response: dict[str, Any],
-                 comments: str) -> dict[str, Any]:  # fmt: skip
+def _interaction(
+    description: str, states: list[dict[str, Any]], request: dict[str, Any], response: dict[str, Any], comments: str
+) -> dict[str, Any]:
     return {
         "type": "Synchronous/HTTP",
         "description": description,
@@ -181,8 +182,9 @@ _GENERATED_TYPES = ("$.shopify_order_id", "$.items[*].shopify_variant_id")
 
 def _order_answer(order: dict[str, Any]) -> dict[str, Any]:
     body = _without_nulls(order)
-    rules: dict[str, Any] = {path: _regex(pattern) for path, pattern in _GENERATED_FORMATS.items()
-                             if _present(body, path)}  # fmt: skip
+    rules: dict[str, Any] = {
+        path: _regex(pattern) for path, pattern in _GENERATED_FORMATS.items() if _present(body, path)
+    }
     rules.update({path: _rule({"match": "type"}) for path in _GENERATED_TYPES if _present(body, path)})
     return {
         "status": 200,
@@ -227,7 +229,12 @@ class _Reader:
         for entry in self.entries:
             status, key = int(entry.get("status") or 0), entry.get("idempotency_key")
             reason = self._left_out(entry, status)
-            if entry.get("operation") == "submitCart" and key and status == 200 and entry.get("dropped") != "before-create":
+            if (
+                entry.get("operation") == "submitCart"
+                and key
+                and status == 200
+                and entry.get("dropped") != "before-create"
+            ):
                 first = key not in created_keys
                 created_keys.add(key)
             else:
@@ -263,47 +270,58 @@ class _Reader:
         shape = ",".join(_shape(cart))
         partner = {"partner_id": self.partner_id}
         if status == 200 and replay:
-            states = [*_sku_states(cart, self._mapped_in(cart)), {"name": STATE_SUBMITTED, "params": {**partner, "cart": cart}}]
+            states = [
+                *_sku_states(cart, self._mapped_in(cart)),
+                {"name": STATE_SUBMITTED, "params": {**partner, "cart": cart}},
+            ]
             interaction = _interaction(
-                "the same cart submitted again with the same Idempotency-Key", states,
-                _request("POST", SUBMIT_PATH, cart, "state"), _submit_answer(state_supplied=True),
+                "the same cart submitted again with the same Idempotency-Key",
+                states,
+                _request("POST", SUBMIT_PATH, cart, "state"),
+                _submit_answer(state_supplied=True),
                 "A retry answered with the first submission's order (a replay): the order id comes from the state.",
-            )  # fmt: skip
+            )
             self.build.keep(f"replay|{shape}", interaction)
         elif status == 200:
             mapped = self._mapped_in(cart)
             interaction = _interaction(
                 f"a cart with {'an Idempotency-Key' if sent_key else 'no Idempotency-Key'} and mapped SKUs "
                 f"({', '.join(sorted(mapped))}) is submitted",
-                _sku_states(cart, mapped), _request("POST", SUBMIT_PATH, cart, sent_key), _submit_answer(False),
+                _sku_states(cart, mapped),
+                _request("POST", SUBMIT_PATH, cart, sent_key),
+                _submit_answer(False),
                 "The order is created: its id by format, its status PENDING_CONFIRMATION.",
-            )  # fmt: skip
+            )
             self.build.keep(f"create|{sent_key}|{shape}", interaction)
         elif status == 204:
             skus = _cart_skus(cart)
             interaction = _interaction(
                 "a cart without any mapped SKU is submitted",
                 [{"name": STATE_NO_SKU_MAPPED, "params": {"skus": skus}}],
-                _request("POST", SUBMIT_PATH, cart, sent_key), {"status": 204},
+                _request("POST", SUBMIT_PATH, cart, sent_key),
+                {"status": 204},
                 "No order is created: 204 without a body.",
-            )  # fmt: skip
+            )
             self.build.keep(f"204|{sent_key}|{shape}", interaction)
         elif status == 409:
             other = {"name": STATE_OTHER_CART, "params": {**partner, "cart": cart}}
             interaction = _interaction(
                 "a cart submitted with an Idempotency-Key first used for another cart",
                 [*_sku_states(cart, self._mapped_in(cart)), other],
-                _request("POST", SUBMIT_PATH, cart, "state"), _envelope_response(409),
+                _request("POST", SUBMIT_PATH, cart, "state"),
+                _envelope_response(409),
                 "The key is refused: 409 with the error envelope.",
-            )  # fmt: skip
+            )
             self.build.keep(f"409|{shape}", interaction)
         elif status == 422:
             errors = json.dumps(entry.get("errors"), sort_keys=True)
             interaction = _interaction(
-                f"an invalid cart is submitted ({_first_error(entry.get('errors'))})", [],
-                _request("POST", SUBMIT_PATH, cart, sent_key), _envelope_response(422),
+                f"an invalid cart is submitted ({_first_error(entry.get('errors'))})",
+                [],
+                _request("POST", SUBMIT_PATH, cart, sent_key),
+                _envelope_response(422),
                 "The cart breaks the schema: 422 with the error envelope.",
-            )  # fmt: skip
+            )
             self.build.keep(f"422|{errors}", interaction)
         else:
             self.build.leave_out(f"status {status}")
@@ -314,10 +332,12 @@ class _Reader:
     def _read(self, entry: Mapping[str, Any], status: int) -> None:
         if status == 404:
             interaction = _interaction(
-                "an order id the provider does not know is read", [],
-                _request("GET", f"{ORDERS_PATH}/00000000-0000-4000-8000-00000000dead"), _envelope_response(404),
+                "an order id the provider does not know is read",
+                [],
+                _request("GET", f"{ORDERS_PATH}/00000000-0000-4000-8000-00000000dead"),
+                _envelope_response(404),
                 "404 with the error envelope.",
-            )  # fmt: skip
+            )
             self.build.keep("404", interaction)
             return
         order = _json(entry.get("response_body"))
@@ -332,20 +352,31 @@ class _Reader:
         params: dict[str, Any] = {"partner_id": self.partner_id, "status": order_status, "cart": cart}
         if isinstance(order.get("tracking"), dict):
             tracking = order["tracking"]
-            params["tracking"] = {k: tracking[k] for k in ("carrier", "tracking_number", "tracking_url") if tracking.get(k)}
+            params["tracking"] = {
+                k: tracking[k] for k in ("carrier", "tracking_number", "tracking_url") if tracking.get(k)
+            }
         if order.get("rejection_reason"):
             params["rejection_reason"] = order["rejection_reason"]
-        mapped = {str(item["sku"]) for item in order.get("items", []) if isinstance(item, dict) and item.get("is_supplier_item")}
-        states = [*_sku_states(cart, mapped),
-                  {"name": STATE_ORDER_EXISTS.format(partner_id=self.partner_id, status=order_status), "params": params}]  # fmt: skip
+        mapped = {
+            str(item["sku"])
+            for item in order.get("items", [])
+            if isinstance(item, dict) and item.get("is_supplier_item")
+        }
+        states = [
+            *_sku_states(cart, mapped),
+            {"name": STATE_ORDER_EXISTS.format(partner_id=self.partner_id, status=order_status), "params": params},
+        ]
         request = _request("GET", f"{ORDERS_PATH}/{order.get('id')}")
         request["generators"] = {"path": _state_value(f"{ORDERS_PATH}/${{supplier_order_id}}")}
         answer = _order_answer(order)
         shape = ",".join(_shape(answer["body"]["content"]))
         interaction = _interaction(
-            f"an order in {order_status} is read", states, request, answer,
+            f"an order in {order_status} is read",
+            states,
+            request,
+            answer,
             "The order the state created, by its id from the state; what the client sent read back by equality.",
-        )  # fmt: skip
+        )
         self.build.keep(f"read|{order_status}|{shape}", interaction)
 
 
@@ -364,7 +395,9 @@ def build_pact(
     """The V4 pact of `partner_id`'s requests among `entries` (the journal's, any order), with the SKUs mapped now."""
     mine = sorted((dict(e) for e in entries if e.get("partner_id") == partner_id), key=lambda e: int(e.get("seq") or 0))
     build = _Reader(mine, partner_id, mapped_skus).read()
-    return pact_document(consumer or partner_id, partner_id, list(build.interactions.values()), build.left_out, len(mine))
+    return pact_document(
+        consumer or partner_id, partner_id, list(build.interactions.values()), build.left_out, len(mine)
+    )
 
 
 def pact_document(
