@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NoReturn
 
-from certify import html_report, pact_report, timing_run
+from certify import html_report, timing_run
 from certify.admin import PROG, Admin, UsageError, client_environment
 from certify.client import CannotStart, ClientRun, Ending, run_client
 from graders import report
@@ -375,7 +375,6 @@ def grade_and_report(
     run.hints = hints(client, options)
     written = report.write(Path(options.reports), graded, result, run)
     written.append(html_report.write(Path(options.reports), graded, result, run, record))
-    written += filter(None, [pact_report.write(admin, record, Path(options.reports))])  # docs/pact.md
     print(report.table(graded, result, run))
     print(f"Reports: {', '.join(str(path) for path in written)}", file=sys.stderr)
     return result.code

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from contract_tests import pact_cli
 from contract_tests.exit_codes import ExitCode, from_pytest, help_table
 from contract_tests.preflight import Preflight, SetupError, TargetUnreachable
 from contract_tests.target import (
@@ -129,7 +128,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--report", type=Path, default=DEFAULT_REPORT, help="JUnit XML report path (default %(default)s)"
     )
-    pact_cli.add_arguments(parser)
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest, after --")
     return parser
 
@@ -173,13 +171,6 @@ def local_mock() -> Iterator[dict[str, str]]:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def mock_partner_keys() -> dict[str, str]:
-    """The API key of each partner of the mock `local_mock` starts, by partner id (a pact's consumer)."""
-    from mockserver.model.fixtures import load_fixtures
-
-    return {partner.id: partner.api_key for partner in load_fixtures().partners}
 
 
 def _wait_until_listening(base_url: str, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
@@ -521,8 +512,6 @@ def _main(argv: list[str]) -> int:
         line = f"--report {args.report}: not a file this run can write; name a file in a folder you can write"
         print(f"jafarshop-contract: {line} (default reports/contract-junit.xml)", file=sys.stderr, flush=True)
         return ExitCode.USAGE
-    if pact_cli.wanted(args):  # the partners' pacts instead of the suite (docs/pact.md)
-        return pact_cli.run(args, local_mock, mock_partner_keys)
     started = time.monotonic()
     try:
         _settings_from_environment(args)

@@ -21,7 +21,6 @@ import secrets
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 try:
@@ -69,8 +68,6 @@ class JafarShopMock:
     mapped_skus: list[str]
     unmapped_sku: str = UNMAPPED_SKU
     state: Any = field(default=None, repr=False)  # the in-process MockState, for what the admin API does not show
-    # The pacts of the session's earlier tests (each reset empties the journal they are written from).
-    _earlier_pacts: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
     def api_key(self) -> str:
@@ -95,38 +92,8 @@ class JafarShopMock:
             raise AdminError(f"{method} {path}: {error}", error.status, error.text) from None
 
     def reset(self) -> None:
-        """Back to the fixtures: no orders, idempotency records, faults, journal or auto-advance. What the journal
-        held is kept for the session's pacts first (`write_pact`)."""
-        self._keep_pacts()
+        """Back to the fixtures: no orders, idempotency records, faults, journal or auto-advance."""
         self.admin("POST", "/reset")
-
-    # --- pacts (docs/pact.md) --------------------------------------------------------------------------------------
-
-    def pact(self, partner_id: str | None = None, consumer: str | None = None) -> dict[str, Any]:
-        """The partner's pact (Pact V4) from what its client did this session, since the mock started: the journal
-        now, and the earlier tests' (default: the first partner's, the `api_key` one; consumer: the partner id)."""
-        from mockserver.model.pact import merge
-
-        partner = partner_id or next(iter(self.api_keys))
-        now: dict[str, Any] = self.admin("GET", "/pact", partner_id=partner, consumer=consumer)
-        earlier = [p for p in self._earlier_pacts if p["metadata"]["jafarshop"]["partner_id"] == partner]
-        return merge(now, earlier) if earlier else now
-
-    def write_pact(self, path: str | Path, partner_id: str | None = None, consumer: str | None = None) -> Path:
-        """Write the partner's pact (`pact`) to `path` (a folder: `<consumer>-jafarshop.json` in it); its path."""
-        document = self.pact(partner_id, consumer)
-        target = Path(path)
-        if target.is_dir() or not target.suffix:
-            target = target / f"{document['consumer']['name']}-{document['provider']['name']}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        return target
-
-    def _keep_pacts(self) -> None:
-        for partner in self.api_keys:
-            found: dict[str, Any] = self.admin("GET", "/pact", partner_id=partner)
-            if found["interactions"] or found["metadata"]["jafarshop"]["left_out"]:
-                self._earlier_pacts.append(found)
 
     def orders(self, partner_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
         """The orders the mock holds, newest first."""
@@ -193,8 +160,6 @@ class JafarShopMock:
 
 
 OPTION, INI = "--jafarshop-fixtures", "jafarshop_fixtures"
-PACT_OPTION, PACT_INI = "--jafarshop-pact", "jafarshop_pact"
-CONSUMER_OPTION = "--jafarshop-pact-consumer"
 _FIXTURES = pytest.StashKey["Fixtures | None"]()
 
 
@@ -204,15 +169,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         OPTION, dest=INI, metavar="PATH", help="fixtures file of the jafarshop_mock fixture (default: the kit's)"
     )
     parser.addini(INI, "fixtures file of the jafarshop_mock fixture, relative to the ini file (default: the kit's)")
-    group.addoption(
-        PACT_OPTION, dest=PACT_INI, metavar="DIR",
-        help="at the end of the session write each partner's pact (Pact V4) from what its client did into DIR, as "
-        "<consumer>-jafarshop.json (docs/pact.md)",
-    )  # fmt: skip
-    group.addoption(
-        CONSUMER_OPTION, dest="jafarshop_pact_consumer", metavar="NAME",
-        help="the consumer name of the first partner's pact (default: its partner id)",
-    )  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -267,7 +223,7 @@ def jafarshop_mock_server(pytestconfig: pytest.Config) -> Iterator[JafarShopMock
     token = secrets.token_urlsafe(24)
     state = MockState(fixtures, admin_token=token)
     with background(create_app(state)) as base:
-        mock = JafarShopMock(
+        yield JafarShopMock(
             base_url=f"{base}{PARTNER_BASE}",
             admin_url=f"{base}{ADMIN_BASE}",
             admin_token=token,
@@ -275,25 +231,6 @@ def jafarshop_mock_server(pytestconfig: pytest.Config) -> Iterator[JafarShopMock
             mapped_skus=[entry.sku for entry in fixtures.catalogue],
             state=state,
         )
-        yield mock
-        _write_session_pacts(pytestconfig, mock)
-
-
-def _write_session_pacts(config: pytest.Config, mock: JafarShopMock) -> None:
-    """--jafarshop-pact DIR: each partner's pact whose client made a request this session, into DIR."""
-    folder = config.getoption(PACT_INI)
-    if not folder:
-        return
-    consumer = config.getoption("jafarshop_pact_consumer")
-    for index, partner in enumerate(mock.api_keys):
-        document = mock.pact(partner, consumer if index == 0 else None)
-        if document["interactions"]:
-            written = mock.write_pact(
-                config.invocation_params.dir / str(folder), partner, consumer if index == 0 else None
-            )
-            reporter = config.pluginmanager.get_plugin("terminalreporter")
-            if reporter is not None:
-                reporter.write_line(f"jafarshop: pact of {partner} written to {written}")
 
 
 @pytest.fixture
